@@ -1,0 +1,18 @@
+"""Hypothesis profiles: `ci` is thorough and derandomised (same examples every run, so main
+stays green for a reason, not by luck); `dev` is quick for local runs. CI=true selects `ci`;
+TINYGAN_PROFILE=<name> overrides."""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, derandomize=True, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev", max_examples=15, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+_default = "ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev"
+settings.load_profile(os.environ.get("TINYGAN_PROFILE", _default))

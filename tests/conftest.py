@@ -1,6 +1,6 @@
-"""Hypothesis profiles: `ci` is thorough and derandomised (same examples every run, so main
-stays green for a reason, not by luck); `dev` is quick for local runs. CI=true selects `ci`;
-TINYGAN_PROFILE=<name> overrides."""
+"""Hypothesis profiles: `ci` is thorough and derandomised (the same examples every run, so
+main stays green for a reason, not by luck); `dev` is quick for local runs; `stress` is for
+hunting counterexamples by hand. CI=true selects `ci`; TINYGAN_PROFILE=<name> overrides."""
 
 import os
 
@@ -13,6 +13,10 @@ settings.register_profile(
 settings.register_profile(
     "dev", max_examples=15, deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "stress", max_examples=1000, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 _default = "ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev"
 settings.load_profile(os.environ.get("TINYGAN_PROFILE", _default))

@@ -1,0 +1,188 @@
+"""GAN loss families, chosen by name.
+
+A discriminator outputs one number per sample, l(x): a logit (D(x) = sigma(l)) for the
+classic, least-squares and hinge losses, a critic score for Wasserstein. Every family gives
+
+    d_real(real_logits)  -> (value, dreal_logits)   D's loss on real samples
+    d_fake(fake_logits)  -> (value, dfake_logits)   D's loss on generated samples
+    d(real, fake)        -> (value, {"real_logits": ..., "fake_logits": ...})
+    g(fake_logits)       -> (value, {"fake_logits": ...})   the generator's loss
+
+Values are means over the batch (N = logits.size), and each gradient has the shape of its input. Gradients
+come back keyed by the input's name, never as a positional pair: swapping the real and fake
+gradients is the classic bug in GAN code. Everything is written with softplus
+(log(1 + e^x) = np.logaddexp(0, x)) and sigmoid in stable form, so values and gradients are
+finite, and correct, for logits of any size: -log sigma(l) = softplus(-l).
+
+One-sided label smoothing (Salimans et al. 2016) replaces the real target 1 by 1 - smooth;
+the fake target stays 0.
+"""
+
+import numpy as np
+
+from tinygan.ops import sigmoid, softplus
+
+
+def _check_logits(logits, what):
+    if not isinstance(logits, np.ndarray) or logits.size == 0:
+        raise ValueError(f"{what} must be a non-empty array of shape (N,) or (N, 1)")
+    if logits.ndim not in (1, 2) or (logits.ndim == 2 and logits.shape[1] != 1):
+        raise ValueError(f"{what} must have shape (N,) or (N, 1), got {logits.shape}")
+
+
+class GANLoss:
+    """Base class: d() is d_real() + d_fake(); subclasses write the three terms."""
+
+    name = "base"
+    uses_sigmoid = True         # False for a critic, whose scores are not probabilities
+    supports_smoothing = True   # False where there is no real label to smooth
+
+    def __init__(self, smooth=0.0):
+        if not 0.0 <= smooth < 1.0:
+            raise ValueError(f"label smoothing must be in [0, 1), got {smooth}")
+        if smooth and not self.supports_smoothing:
+            raise ValueError(f"the {self.name} loss has no labels to smooth; use smooth=0")
+        self.smooth = float(smooth)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(smooth={self.smooth})" if self.smooth else f"{type(self).__name__}()"
+
+    def d(self, real_logits, fake_logits):
+        """D's loss on a real and a fake batch -> (value, grads keyed by input name)."""
+        vr, dr = self.d_real(real_logits)
+        vf, df = self.d_fake(fake_logits)
+        return vr + vf, {"real_logits": dr, "fake_logits": df}
+
+    def g(self, fake_logits):
+        """G's loss on D's logits for generated samples -> (value, {"fake_logits": grad})."""
+        _check_logits(fake_logits, "fake_logits")
+        value, grad = self._g(fake_logits)
+        return value, {"fake_logits": grad}
+
+    def d_real(self, real_logits):
+        _check_logits(real_logits, "real_logits")
+        return self._d_real(real_logits)
+
+    def d_fake(self, fake_logits):
+        _check_logits(fake_logits, "fake_logits")
+        return self._d_fake(fake_logits)
+
+
+class _BCEDiscriminator(GANLoss):
+    """The original GAN discriminator: binary cross-entropy on D(x) = sigma(l).
+
+    real: -[t log sigma(l) + (1 - t) log(1 - sigma(l))] = t softplus(-l) + (1 - t) softplus(l),
+          with target t = 1 - smooth; d/dl = sigma(l) - t.
+    fake: -log(1 - sigma(l)) = softplus(l);  d/dl = sigma(l).
+    """
+
+    def _d_real(self, l):
+        t = 1.0 - self.smooth
+        value = np.mean(softplus(-l))
+        if self.smooth:
+            value = t * value + self.smooth * np.mean(softplus(l))
+        return float(value), (sigmoid(l) - t) / l.size
+
+    def _d_fake(self, l):
+        return float(np.mean(softplus(l))), sigmoid(l) / l.size
+
+
+class Minimax(_BCEDiscriminator):
+    """The saturating game of Goodfellow et al. 2014: G minimises log(1 - D(G(z))).
+
+    G's loss  = mean log(1 - sigma(l)) = -mean softplus(l);  d/dl = -sigma(l) = -D.
+    As D(G(z)) -> 0 the factor -D -> 0: a confident D leaves G with no gradient.
+    """
+
+    name = "minimax"
+
+    def _g(self, l):
+        return float(-np.mean(softplus(l))), -sigmoid(l) / l.size
+
+
+class NonSaturating(_BCEDiscriminator):
+    """The non-saturating game: G minimises -log D(G(z)) instead.
+
+    G's loss = mean softplus(-l);  d/dl = -(1 - sigma(l)) = -(1 - D), which -> -1 as D -> 0.
+    """
+
+    name = "nonsaturating"
+
+    def _g(self, l):
+        return float(np.mean(softplus(-l))), -sigmoid(-l) / l.size
+
+
+class Wasserstein(GANLoss):
+    """WGAN (Arjovsky et al. 2017): a critic score f(x), no sigmoid.
+
+    D (critic) minimises mean f(fake) - mean f(real), an estimate of -W1 when f is
+    1-Lipschitz (clipping or a gradient penalty must enforce that). G minimises -mean f(fake).
+    """
+
+    name = "wasserstein"
+    uses_sigmoid = False
+    supports_smoothing = False
+
+    def _d_real(self, l):
+        return float(-np.mean(l)), np.full_like(l, -1.0 / l.size)
+
+    def _d_fake(self, l):
+        return float(np.mean(l)), np.full_like(l, 1.0 / l.size)
+
+    def _g(self, l):
+        return float(-np.mean(l)), np.full_like(l, -1.0 / l.size)
+
+
+class LeastSquares(GANLoss):
+    """LSGAN (Mao et al. 2017) with targets a = 0 (fake), b = 1 (real), c = 1 (G's aim).
+
+    D: 1/2 mean (l - t)^2 on real (t = 1 - smooth) + 1/2 mean l^2 on fake.
+    G: 1/2 mean (l - 1)^2.  Gradients: (l - target) / N.
+    """
+
+    name = "least_squares"
+
+    def _d_real(self, l):
+        r = l - (1.0 - self.smooth)
+        return float(0.5 * np.mean(r * r)), r / l.size
+
+    def _d_fake(self, l):
+        return float(0.5 * np.mean(l * l)), l / l.size
+
+    def _g(self, l):
+        r = l - 1.0
+        return float(0.5 * np.mean(r * r)), r / l.size
+
+
+class Hinge(GANLoss):
+    """Hinge loss (Lim & Ye 2017; Miyato et al. 2018).
+
+    D: mean max(0, 1 - l) on real + mean max(0, 1 + l) on fake;  G: -mean l.
+    """
+
+    name = "hinge"
+    uses_sigmoid = False
+    supports_smoothing = False
+
+    def _d_real(self, l):
+        m = 1.0 - l
+        return float(np.mean(np.maximum(m, 0.0))), -(m > 0).astype(l.dtype) / l.size
+
+    def _d_fake(self, l):
+        m = 1.0 + l
+        return float(np.mean(np.maximum(m, 0.0))), (m > 0).astype(l.dtype) / l.size
+
+    def _g(self, l):
+        return float(-np.mean(l)), np.full_like(l, -1.0 / l.size)
+
+
+LOSSES = {cls.name: cls for cls in (Minimax, NonSaturating, Wasserstein, LeastSquares, Hinge)}
+
+
+def get_loss(name, smooth=0.0):
+    """The loss family called `name`: minimax, nonsaturating, wasserstein, least_squares, hinge."""
+    if isinstance(name, GANLoss):
+        return name
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; allowed: {', '.join(LOSSES)}")
+    return LOSSES[name](smooth=smooth)

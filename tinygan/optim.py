@@ -1,0 +1,173 @@
+"""Optimizers: SGD with momentum, Adam, RMSProp.
+
+Each one updates a params dict in place from a grads dict with the same keys:
+
+    opt = Adam(lr=2e-4, betas=(0.5, 0.999))
+    opt.step(params, grads)
+
+The state (momentum, moment estimates) lives in plain dicts of arrays of the parameters'
+dtype, so a float32 model stays float32, and `state_dict()` / `load_state_dict()` turn it
+into flat arrays for a checkpoint. Gradients are only read, never modified.
+"""
+
+import math
+
+import numpy as np
+
+
+def _positive(name, value):
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value}")
+    return value
+
+
+def _fraction(name, value):
+    value = float(value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value
+
+
+class Optimizer:
+    """Shared bookkeeping: the step count, per-parameter state, and (de)serialisation."""
+
+    name = "optimizer"
+    slots = ()  # names of the per-parameter state arrays, e.g. ("m", "v")
+
+    def __init__(self, lr):
+        self.lr = _positive("lr", lr)
+        self.t = 0
+        self.state = {slot: {} for slot in self.slots}
+
+    def _slot(self, slot, key, like):
+        """The state array `slot` for parameter `key`, created as zeros on first use."""
+        table = self.state[slot]
+        if key not in table:
+            table[key] = np.zeros_like(like)
+        return table[key]
+
+    def step(self, params, grads):
+        """Update every params[k] in place using grads[k]."""
+        missing = set(params) - set(grads)
+        if missing:
+            raise KeyError(f"grads has no entry for parameters {sorted(missing)}")
+        self.t += 1
+        for key, p in params.items():
+            g = grads[key]
+            if g.shape != p.shape:
+                raise ValueError(f"grad {key!r} has shape {g.shape}, parameter has {p.shape}")
+            self._update(key, p, g)
+
+    def state_dict(self):
+        """The state as a flat dict of arrays: {"t": ..., "<slot>/<param>": ...}."""
+        out = {"t": np.array(self.t)}
+        for slot, table in self.state.items():
+            for key, arr in table.items():
+                out[f"{slot}/{key}"] = arr
+        return out
+
+    def load_state_dict(self, state):
+        """Restore what state_dict() returned (arrays are copied)."""
+        self.t = int(state["t"])
+        self.state = {slot: {} for slot in self.slots}
+        for name, arr in state.items():
+            if name == "t":
+                continue
+            slot, key = name.split("/", 1)
+            if slot not in self.state:
+                raise ValueError(f"{self.name} has no state slot {slot!r}; it has {self.slots}")
+            self.state[slot][key] = np.array(arr, copy=True)
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with (heavy-ball) momentum.
+
+    v <- momentum * v + g;   p <- p - lr * v      (momentum = 0: plain p <- p - lr * g)
+    """
+
+    name = "sgd"
+    slots = ("v",)
+
+    def __init__(self, lr=0.01, momentum=0.0):
+        super().__init__(lr)
+        self.momentum = _fraction("momentum", momentum)
+
+    def _update(self, key, p, g):
+        if self.momentum == 0.0:
+            p -= self.lr * g
+            return
+        v = self._slot("v", key, p)
+        v *= self.momentum
+        v += g
+        p -= self.lr * v
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015), bias-corrected.
+
+    m <- b1 m + (1 - b1) g;   v <- b2 v + (1 - b2) g^2
+    p <- p - lr * m_hat / (sqrt(v_hat) + eps),   m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t)
+    On the first step m_hat = g and v_hat = g^2, so every weight moves by lr * g / (|g| + eps):
+    lr against the sign of its gradient.
+    """
+
+    name = "adam"
+    slots = ("m", "v")
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(lr)
+        self.b1, self.b2 = (_fraction("beta1", betas[0]), _fraction("beta2", betas[1]))
+        self.eps = _positive("eps", eps)
+
+    def _update(self, key, p, g):
+        m = self._slot("m", key, p)
+        v = self._slot("v", key, p)
+        b1, b2 = self.b1, self.b2
+        m *= b1
+        m += (1.0 - b1) * g
+        v *= b2
+        v += (1.0 - b2) * (g * g)
+        bc1 = 1.0 - b1 ** self.t
+        bc2 = 1.0 - b2 ** self.t
+        # denominator sqrt(v_hat) + eps, computed as sqrt(v) / sqrt(bc2) + eps
+        denom = np.sqrt(v)
+        denom /= math.sqrt(bc2)  # a Python float: keeps a float32 model in float32
+        denom += self.eps
+        p -= (self.lr / bc1) * (m / denom)
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Tieleman & Hinton 2012), the optimizer of the original WGAN.
+
+    s <- alpha s + (1 - alpha) g^2;   p <- p - lr * g / (sqrt(s) + eps)
+    """
+
+    name = "rmsprop"
+    slots = ("s",)
+
+    def __init__(self, lr=1e-3, alpha=0.99, eps=1e-8):
+        super().__init__(lr)
+        self.alpha = _fraction("alpha", alpha)
+        self.eps = _positive("eps", eps)
+
+    def _update(self, key, p, g):
+        s = self._slot("s", key, p)
+        s *= self.alpha
+        s += (1.0 - self.alpha) * (g * g)
+        denom = np.sqrt(s)
+        denom += self.eps
+        p -= self.lr * (g / denom)
+
+
+OPTIMIZERS = {cls.name: cls for cls in (SGD, Adam, RMSProp)}
+
+
+def get_optimizer(name, **options):
+    """The optimizer called `name` (sgd, adam, rmsprop) built with `options`."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; allowed: {', '.join(OPTIMIZERS)}")
+    try:
+        return OPTIMIZERS[name](**options)
+    except TypeError as err:
+        raise ValueError(f"bad option for {name}: {err}") from None

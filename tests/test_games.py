@@ -1,0 +1,261 @@
+"""Tests for tinygan.games: the bilinear game x*y and the Dirac-GAN, against their closed forms."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from tinygan import games
+
+ROOT = Path(__file__).resolve().parents[1]
+etas = st.floats(1e-3, 1.0)
+coords = st.floats(-5, 5).filter(lambda v: abs(v) > 1e-3)
+
+
+def radius(path):
+    return np.hypot(path[:, 0], path[:, 1])
+
+
+# ---------------------------------------------------------------- bilinear game
+
+
+@given(eta=etas, x=coords, y=coords, t=st.integers(0, 300))
+def test_simultaneous_radius_law_exact(eta, x, y, t):
+    r = radius(games.simultaneous_gd(x, y, eta, t))
+    assert_allclose(r, games.simultaneous_radius(np.hypot(x, y), eta, np.arange(t + 1)), rtol=1e-12)
+
+
+def test_simultaneous_r100_matches_paper():
+    r100 = radius(games.bilinear("simultaneous", 1.0, 1.0, 0.1, 100))[-1]
+    assert abs(r100 - 2.326) < 5e-4
+    assert abs(games.simultaneous_radius(np.sqrt(2), 0.1, 100) - 2.326) < 5e-4
+
+
+@given(eta=st.floats(1e-3, 1.95), x=coords, y=coords)
+def test_alternating_conserves_invariant_and_stays_bounded(eta, x, y):
+    p = games.alternating_gd(x, y, eta, 500)
+    H = games.alternating_invariant(p[:, 0], p[:, 1], eta)
+    assert_allclose(H, H[0], rtol=1e-10)
+    # on the ellipse x^2 + y^2 - eta x y = H the radius^2 is at most H / (1 - eta/2)
+    assert radius(p).max() <= np.sqrt(H[0] / (1 - eta / 2)) * (1 + 1e-9)
+
+
+def test_alternating_not_bounded_beyond_eta_2():
+    assert radius(games.alternating_gd(1.0, 1.0, 2.1, 200))[-1] > 1e6
+
+
+def test_alternating_differs_from_simultaneous():
+    # the invariant is specific to alternating updates: simultaneous GD breaks it at once
+    p = games.simultaneous_gd(1.0, 0.5, 0.3, 1)
+    H = games.alternating_invariant
+    assert abs(H(*p[1], 0.3) - H(1.0, 0.5, 0.3)) > 1e-3
+
+
+@given(eta=st.floats(1e-2, 1.5), x=coords, y=coords)
+def test_extragradient_contracts_by_exact_factor(eta, x, y):
+    r = radius(games.extragradient(x, y, eta, 50))
+    assert_allclose(r[1:] / r[:-1], games.extragradient_factor(eta), rtol=1e-12)
+    assert (games.extragradient_factor(eta) < 1) == (eta < 1)
+
+
+@given(eta=st.floats(1e-2, 1.0))
+def test_optimistic_factor_is_spectral_radius(eta):
+    # state (x_t, y_t, x_{t-1}, y_{t-1}) evolves by this matrix
+    M = np.array([[1, -2 * eta, 0, eta], [2 * eta, 1, -eta, 0], [1, 0, 0, 0], [0, 1, 0, 0]])
+    # rtol 1e-7: at eta = 1/2 the root is double and eigvals only resolves it to ~sqrt(machine eps)
+    assert_allclose(games.optimistic_factor(eta), np.abs(np.linalg.eigvals(M)).max(), rtol=1e-7)
+
+
+@given(eta=st.floats(0.05, 0.5), x=coords, y=coords)
+def test_optimistic_converges_for_small_eta(eta, x, y):
+    r = radius(games.optimistic_gd(x, y, eta, 1000))
+    rho = games.optimistic_factor(eta)
+    assert r[-1] < 0.3 * r[0]
+    assert_allclose(r[-1] / r[-2], rho, rtol=1e-3)  # late steps shrink at the predicted rate
+
+
+def test_optimistic_threshold():
+    edge = 1 / np.sqrt(3)
+    assert games.optimistic_factor(edge - 1e-3) < 1 < games.optimistic_factor(edge + 1e-3)
+    assert radius(games.optimistic_gd(1.0, 1.0, 0.7, 300))[-1] > 10
+
+
+def test_bilinear_dispatch_and_errors():
+    for m in games.METHODS:
+        p = games.bilinear(m, 0.3, -0.2, 0.1, 7)
+        assert p.shape == (8, 2) and tuple(p[0]) == (0.3, -0.2)
+    assert games.bilinear("optimistic", 1, 1, 0.1, 0).shape == (1, 2)
+    with pytest.raises(ValueError, match="choose one of"):
+        games.bilinear("newton", 1, 1, 0.1, 5)
+    for eta in (0.0, -0.1, np.nan):
+        with pytest.raises(ValueError, match="positive"):
+            games.bilinear("alternating", 1, 1, eta, 5)
+    for steps in (-1, 2.5):
+        with pytest.raises(ValueError, match="steps"):
+            games.bilinear("alternating", 1, 1, 0.1, steps)
+
+
+# ---------------------------------------------------------------- Dirac-GAN
+
+
+def test_link_derivatives_and_extremes():
+    t = np.linspace(-6, 6, 41)
+    e = 1e-5
+    fd = lambda fn: (fn(t + e) - fn(t - e)) / (2 * e)  # noqa: E731
+    assert_allclose(games.link_grad(t), fd(games.link), atol=1e-9)
+    assert_allclose(games.link_hess(t), fd(games.link_grad), atol=1e-9)
+    big = np.array([-1e4, 1e4])
+    assert np.all(np.isfinite(games.link(big))) and np.all(np.isfinite(games.link_hess(big)))
+    assert games.link_grad(0.0) == 0.5 and games.link_hess(0.0) == -0.25
+
+
+def test_gaussian_quadrature():
+    assert_allclose(games.gaussian_expectation(lambda e: e**2, 0.7), 0.49, rtol=1e-12)
+    assert_allclose(games.gaussian_expectation(lambda e: e**4, 0.7), 3 * 0.7**4, rtol=1e-12)
+    z = np.linspace(-12, 12, 200001)                      # brute-force reference integral
+    dens = np.exp(-z**2 / 2) / np.sqrt(2 * np.pi)
+    ref = np.trapezoid(games.link_grad(1.3 * (0.4 + 0.7 * z)) * dens, z)
+    quad = games.gaussian_expectation(lambda e: games.link_grad(1.3 * (0.4 + e)), 0.7)
+    assert_allclose(quad, ref, rtol=1e-8)
+
+
+PARAMS = {"wgan": st.fixed_dictionaries({"clip": st.floats(0.1, 2)}),
+          "wgan_gp": st.fixed_dictionaries({"gamma": st.floats(0, 3), "g0": st.floats(0, 1.5)}),
+          "instance_noise": st.fixed_dictionaries({"sigma": st.floats(0.05, 1.5)}),
+          "r1": st.fixed_dictionaries({"gamma": st.floats(0, 3)}),
+          "consensus": st.fixed_dictionaries({"gamma": st.floats(0, 3)})}
+
+
+@pytest.mark.parametrize("method", games.DIRAC_METHODS)
+@given(data=st.data(), th=st.floats(-3, 3), ps=st.floats(-3, 3))
+def test_field_is_gradient_of_objectives(method, data, th, ps):
+    """v_theta = -dL_G/dtheta (generator descends), v_psi = +dL_D/dpsi (discriminator ascends)."""
+    if method == "wgan_gp":
+        assume(abs(ps) > 1e-3)                            # |psi| has a kink at 0
+    params = data.draw(PARAMS.get(method, st.just({})))
+    e = 1e-5
+    obj = lambda a, b: games.dirac_objectives(method, a, b, **params)  # noqa: E731
+    d_gen = (obj(th + e, ps)["generator"] - obj(th - e, ps)["generator"]) / (2 * e)
+    d_dis = (obj(th, ps + e)["discriminator"] - obj(th, ps - e)["discriminator"]) / (2 * e)
+    vt, vp = games.dirac_vector_field(method, th, ps, **params)
+    assert_allclose([vt, vp], [-d_gen, d_dis], rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("method", [m for m in games.DIRAC_METHODS if m != "wgan_gp"])
+def test_equilibrium_jacobian_matches_finite_differences(method):
+    params = {"instance_noise": {"sigma": 0.9}, "r1": {"gamma": 0.7},
+              "consensus": {"gamma": 0.6}}.get(method, {})
+    e = 1e-6
+    J = np.empty((2, 2))
+    for j, (dt, dp) in enumerate([(e, 0.0), (0.0, e)]):
+        plus = games.dirac_vector_field(method, dt, dp, **params)
+        minus = games.dirac_vector_field(method, -dt, -dp, **params)
+        J[:, j] = (np.array(plus) - np.array(minus)) / (2 * e)
+    assert_allclose(games.dirac_jacobian(method, **params), J, atol=1e-8)
+    assert_allclose(games.dirac_vector_field(method, 0.0, 0.0, **params), [0.0, 0.0], atol=1e-15)
+
+
+def test_plain_gan_eigenvalues_purely_imaginary():
+    for m in ("gan", "nsgan"):
+        assert_allclose(games.jacobian_eigenvalues(m), [-0.5j, 0.5j], atol=1e-15)
+    assert_allclose(games.jacobian_eigenvalues("wgan"), [-1j, 1j], atol=1e-15)
+
+
+@given(h=st.floats(1e-3, 2.0))
+def test_simultaneous_step_expands_for_every_h(h):
+    assert np.all(np.abs(1 + h * games.jacobian_eigenvalues("gan")) > 1)
+
+
+@pytest.mark.parametrize("method,key",
+                         [("r1", "gamma"), ("instance_noise", "sigma"), ("consensus", "gamma")])
+@given(value=st.floats(1e-2, 5))
+def test_regularisers_damp(method, key, value):
+    assert np.all(games.jacobian_eigenvalues(method, **{key: value}).real < 0)
+
+
+def test_r1_critical_damping_at_gamma_2fprime0():
+    assert_allclose(games.jacobian_eigenvalues("r1", gamma=1.0), [-0.5, -0.5], atol=1e-7)
+    assert np.all(games.jacobian_eigenvalues("r1", gamma=0.9).imag != 0)   # under-damped: spirals
+    assert np.all(games.jacobian_eigenvalues("r1", gamma=1.1).imag == 0)   # over-damped
+
+
+def test_wgan_gp_has_no_jacobian():
+    with pytest.raises(ValueError, match="jumps"):
+        games.dirac_jacobian("wgan_gp")
+
+
+def test_gan_simultaneous_spirals_out():
+    d = radius(games.dirac_trajectory("gan"))
+    assert d[-1] > 2 * d[0]
+    # near the equilibrium the field is linear: each step multiplies the radius by ~sqrt(1 + h^2/4)
+    d = radius(games.dirac_trajectory("gan", 1e-4, 0.0, h=0.2, steps=100))
+    assert_allclose(d[-1] / d[0], np.sqrt(1 + 0.2**2 / 4) ** 100, rtol=1e-5)
+
+
+def test_gan_alternating_cycles():
+    d = radius(games.dirac_trajectory("gan", integrator="alternating"))
+    assert d.max() < 1.5 and d[-100:].min() > 1.3
+
+
+@pytest.mark.parametrize("method,params", [("r1", {"gamma": 0.3}), ("r1", {"gamma": 1.0}),
+                                           ("instance_noise", {}), ("consensus", {})])
+@pytest.mark.parametrize("integrator", games.INTEGRATORS)
+def test_regularised_methods_converge(method, params, integrator):
+    assert radius(games.dirac_trajectory(method, integrator=integrator, **params))[-1] < 1e-3
+
+
+@pytest.mark.parametrize("method", ["wgan", "wgan_gp"])
+@pytest.mark.parametrize("integrator", games.INTEGRATORS)
+def test_wgan_variants_do_not_converge(method, integrator):
+    p = games.dirac_trajectory(method, integrator=integrator, steps=2000)
+    assert radius(p)[-500:].min() > 0.1
+    if method == "wgan":
+        assert np.abs(p[1:, 1]).max() <= 0.3 + 1e-15          # the critic stays clipped
+
+
+def test_dirac_table():
+    rows = games.dirac_table(steps=500)
+    assert len(rows) == 2 * len(games.DIRAC_TABLE_CONFIGS)
+    conv = {(r["method"], r["integrator"]) for r in rows if r["converged"]}
+    assert {m for m, _ in conv} == {"instance_noise", "r1", "consensus"}
+    assert all(r["path"].shape == (501, 2) and r["max_distance"] >= r["distance"] for r in rows)
+
+
+def test_vector_field_on_grid_and_errors():
+    th, ps = np.meshgrid(np.linspace(-1, 1, 4), np.linspace(-2, 2, 3))
+    for m in games.DIRAC_METHODS:
+        u, v = games.dirac_vector_field(m, th, ps)
+        assert u.shape == v.shape == (3, 4)
+    assert games.dirac_trajectory("gan", steps=3).shape == (4, 2)
+    bad = [(("hinge",), {}, "choose one of"), (("gan",), {"gamma": 1.0}, "takes parameters"),
+           (("r1",), {"gamma": -1.0}, ">= 0"), (("wgan",), {"clip": 0.0}, "clip > 0"),
+           (("gan",), {"integrator": "leapfrog"}, "integrator"),
+           (("gan",), {"h": 0.0}, "step size h"),
+           (("gan",), {"steps": -2}, "steps")]
+    for args, kw, msg in bad:
+        with pytest.raises(ValueError, match=msg):
+            games.dirac_trajectory(*args, **kw)
+
+
+# ---------------------------------------------------------------- the demo
+
+
+def test_demo_runs_and_its_claims_hold(tmp_path):
+    path = ROOT / "demos" / "nash_equilibrium.py"
+    spec = importlib.util.spec_from_file_location("nash_demo", path)
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    res = demo.run(quick=True, out=tmp_path)
+    assert res["question"].endswith("?") and len(res["answer"]) > 200
+    failed = [k for k, ok in res["claims"].items() if not ok]
+    assert not failed, failed
+    assert len(res["figures"]) == 3
+    for f in res["figures"]:
+        assert Path(f).parent == tmp_path and Path(f).stat().st_size > 10_000
+    for row in res["table"]:
+        assert set(row) == {"quantity", "paper", "tinygan", "difference"}
+        assert row["difference"] != "DISAGREES"

@@ -1,0 +1,107 @@
+"""The trainer: same seed same bits, resume equals never stopping, it learns, it reports divergence."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from tinygan import checkpoint
+from tinygan.gan import STEP_COLUMNS, Config, DivergenceError, Trainer
+
+TINY = dict(data="ring", steps=40, batch_size=64, g_hidden=(32,), d_hidden=(32,), eval_every=20,
+            eval_samples=500)
+
+
+def test_same_seed_gives_identical_history_and_weights():
+    a, b = Trainer(**TINY), Trainer(**TINY)
+    a.train()
+    b.train()
+    assert a.history == b.history
+    assert a.evaluations == b.evaluations
+    for key in a.G.params:
+        assert_array_equal(a.G.params[key], b.G.params[key])
+    c = Trainer(**{**TINY, "seed": 1})
+    c.train()
+    assert c.history["g_loss"] != a.history["g_loss"]
+
+
+def test_history_has_every_column_every_step_and_float32_stays_float32():
+    t = Trainer(**TINY)
+    t.train()
+    assert set(t.history) == set(STEP_COLUMNS)
+    assert all(len(v) == 40 for v in t.history.values())
+    assert t.history["step"] == list(range(1, 41))
+    assert [e["step"] for e in t.evaluations] == [20, 40]
+    assert all(p.dtype == np.float32 for net in (t.G, t.D) for p in net.params.values())
+    assert t.sample(10).dtype == np.float32
+    for name in ("d_acc_real", "d_acc_fake", "d_real", "d_fake"):
+        assert all(0.0 <= v <= 1.0 for v in t.history[name])
+    # the parts add up: D's loss is its real part plus its fake part
+    np.testing.assert_allclose(t.history["d_loss"],
+                               np.add(t.history["d_loss_real"], t.history["d_loss_fake"]), rtol=1e-12)
+
+
+def test_resume_from_checkpoint_equals_uninterrupted_training(tmp_path):
+    straight = Trainer(**TINY, d_steps=2)
+    straight.train(60)
+    first = Trainer(**TINY, d_steps=2)
+    first.train(25)
+    checkpoint.save(first, tmp_path / "ck.npz")
+    resumed = checkpoint.load(tmp_path / "ck.npz")
+    resumed.train(35)
+    assert resumed.history == straight.history
+    assert resumed.evaluations == straight.evaluations
+    for net in ("G", "D"):
+        for key, value in getattr(straight, net).params.items():
+            assert_array_equal(getattr(resumed, net).params[key], value)
+    for opt in ("opt_g", "opt_d"):
+        s, r = getattr(straight, opt).state_dict(), getattr(resumed, opt).state_dict()
+        assert s.keys() == r.keys()
+        for key in s:
+            assert_array_equal(s[key], r[key])
+
+
+def test_evaluate_does_not_disturb_the_training_stream():
+    a = Trainer(**{**TINY, "eval_every": 0})
+    b = Trainer(**{**TINY, "eval_every": 5})
+    a.train()
+    b.train()
+    assert a.history == b.history
+
+
+def test_a_one_dimensional_gaussian_is_learned():
+    t = Trainer(data="gaussian1d", z_dim=4, g_hidden=(32, 32), d_hidden=(32, 32), batch_size=256,
+                steps=1500, g_lr=2e-3, d_lr=2e-3, eval_every=0, seed=0)
+    t.train()
+    x = t.sample(20000, np.random.default_rng(1))[:, 0]
+    # the data is N(2, 0.5^2): mean within 0.1 and std within 20 %
+    assert abs(x.mean() - 2.0) < 0.1, x.mean()
+    assert abs(x.std() - 0.5) < 0.1, x.std()
+    assert t.evaluate(record=False)["w1"] < 0.1
+
+
+def test_divergence_is_reported_with_its_step():
+    t = Trainer(**{**TINY, "loss": "wasserstein", "optimizer": "sgd", "g_lr": 1e6, "d_lr": 1e6})
+    with pytest.raises(DivergenceError, match=r"diverged at step (\d+)") as info:
+        t.train()
+    assert 1 <= info.value.step <= 40
+    assert len(t.history["step"]) == info.value.step - 1   # the bad step is not recorded
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("loss", "bce", "allowed: minimax"),
+    ("g_lr", -1.0, "g_lr must be a positive number"),
+    ("batch_size", 0, "batch_size must be an integer >= 1"),
+    ("optimizer", "lbfgs", "allowed: sgd, adam, rmsprop"),
+    ("d_hidden", (0,), "layer widths"),
+    ("data", "cifar", "choose one of"),
+])
+def test_bad_config_is_refused_with_what_is_allowed(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        Trainer(**{**TINY, field: value})
+
+
+def test_config_round_trips_through_a_dict():
+    c = Config(g_hidden=(8, 8), betas=(0.0, 0.9), data_options={"k": 6})
+    assert Config.from_dict(c.to_dict()) == c
+    with pytest.raises(ValueError, match="unknown config keys"):
+        Config.from_dict({"lr": 1})

@@ -71,8 +71,11 @@ def _read(path):
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint file at {path}")
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(f"{path} is truncated or corrupt: it is not a complete .npz (zip) file")
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        # opened here, not by np.load, so the file is closed even when the zip is broken
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
     except ValueError as err:
         if "allow_pickle" in str(err):

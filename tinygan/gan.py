@@ -211,15 +211,20 @@ class Trainer:
         return value, grads, info
 
     def train_step(self):
-        """d_steps discriminator updates, one generator update, one row of history."""
-        for _ in range(self.config.d_steps):
-            d_value, d_info = self.d_step()
-        g_value, g_grads, g_info = self.g_step()
+        """d_steps discriminator updates, one generator update, one row of history.
+
+        Overflow inside a step is not warned about: it shows up as a non-finite loss or
+        gradient norm, and that raises DivergenceError naming the step.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(self.config.d_steps):
+                d_value, d_info = self.d_step()
+            g_value, g_grads, g_info = self.g_step()
+            g_norm = math.sqrt(sum(float(np.vdot(g, g)) for g in g_grads.values()))
+            dx = g_info["dx"]
+            # dx is the gradient of the batch mean; times n it is each sample's own gradient
+            dx_norm = float(np.mean(np.linalg.norm(dx, axis=1))) * dx.shape[0]
         self.step += 1
-        g_norm = math.sqrt(sum(float(np.vdot(g, g)) for g in g_grads.values()))
-        dx = g_info["dx"]
-        # dx is the gradient of the batch mean; times n it is each sample's own gradient
-        dx_norm = float(np.mean(np.linalg.norm(dx, axis=1))) * dx.shape[0]
         row = {
             "step": self.step,
             "d_loss": d_value, "d_loss_real": d_info["loss_real"], "d_loss_fake": d_info["loss_fake"],

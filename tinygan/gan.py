@@ -1,10 +1,16 @@
-"""One discriminator step, one generator step, and (below) the training loop.
+"""One discriminator step, one generator step, the training loop, and the remedies it drives.
 
     D step:  z -G-> x_fake;  [x_real; x_fake] -D-> logits -loss.d-> dlogits -D.backward-> D grads
     G step:  z -G-> x_fake -D-> fake_logits -loss.g-> dlogits -D.backward-> dx -G.backward-> G grads
 
 The generator learns only through dx = dLoss/dx_fake, the discriminator's gradient with
 respect to its input; D's own parameter gradients are never computed in the G step.
+
+The remedies, each a Config field (so a `tinygan train --flag`) and off by default unless
+the default recipe uses it: instance noise (noise, noise_schedule), label smoothing (smooth),
+weight clipping (clip), gradient penalties (gp, r1, r2), packing (pack), an unrolled
+discriminator (unroll), an average of G's weights (ema) and a learning-rate schedule
+(lr_schedule). The penalties' math is in penalties.py and double_backprop.py.
 """
 
 import dataclasses
@@ -12,11 +18,12 @@ import math
 
 import numpy as np
 
+from tinygan import penalties
 from tinygan.data import get_dataset
 from tinygan.losses import LOSSES, get_loss
 from tinygan.metrics import evaluate_samples
 from tinygan.mlp import MLP
-from tinygan.ops import sigmoid
+from tinygan.ops import Activation, sigmoid
 from tinygan.optim import OPTIMIZERS, get_optimizer
 
 
@@ -38,16 +45,21 @@ def d_gradients(D, loss, x_real, x_fake, d_params=None):
     return v_real + v_fake, grads, info
 
 
-def g_gradients(G, D, loss, z, d_params=None):
+def g_gradients(G, D, loss, z, d_params=None, pack=1, sigma=0.0, rng=None):
     """The generator's loss and its parameter gradients, backpropagated through D.
 
-    Returns (value, grads, info): info holds x_fake, the fake logits and dx, D's gradient
-    with respect to the generated samples (the only signal G ever receives).
+    pack > 1 joins m consecutive samples into one input of D (PacGAN); sigma > 0 adds
+    instance noise N(0, sigma^2) to the samples D sees (drawn from rng). Both are undone on
+    the way back: the noise adds nothing to the gradient, the packing is a reshape.
+    Returns (value, grads, info): info holds x_fake, the fake logits and dx (N, data dim),
+    D's gradient with respect to the generated samples (the only signal G ever receives).
     """
     x_fake, g_cache = G.forward(z)
-    logits, d_cache = D.forward(x_fake, d_params)
+    x_seen = penalties.pack(penalties.add_instance_noise(x_fake, sigma, rng), pack)
+    logits, d_cache = D.forward(x_seen, d_params)
     value, dlogits = loss.g(logits)
     dx, _ = D.backward(dlogits["fake_logits"], d_cache, need_params=False)
+    dx = penalties.unpack(dx, pack, x_fake.shape[1])
     _, grads = G.backward(dx, g_cache, need_dx=False)
     return value, grads, {"x_fake": x_fake, "fake_logits": logits, "dx": dx}
 
@@ -57,13 +69,15 @@ def g_gradients(G, D, loss, z, d_params=None):
 # Columns recorded at every step (one generator step and the D steps before it).
 STEP_COLUMNS = (
     "step",
-    "d_loss", "d_loss_real", "d_loss_fake",   # D's loss and its two parts
+    "d_loss", "d_loss_real", "d_loss_fake",   # D's loss and its two parts (penalties not included)
     "g_loss",
     "d_acc_real", "d_acc_fake",               # fraction of real called real, fake called fake
     "d_real", "d_fake",                       # mean D(x_real), mean D(G(z)) (critic: mean score)
     "g_grad_norm",                            # ||dL_G/dtheta||, over all of G's parameters
     "d_input_grad_norm",                      # mean_i ||dl_G(x_i)/dx_i||: D's signal to G, per sample
 )
+
+LR_SCHEDULES = ("constant", "linear", "cosine")
 
 
 class DivergenceError(RuntimeError):
@@ -79,8 +93,9 @@ class DivergenceError(RuntimeError):
 class Config:
     """Everything that defines a training run. Same config, same seed: same bits.
 
-    Networks: G is z_dim -> g_hidden... -> data dim, D is data dim -> d_hidden... -> 1.
+    Networks: G is z_dim -> g_hidden... -> data dim, D is (pack x data dim) -> d_hidden... -> 1.
     d_steps is the number of discriminator (critic) steps per generator step (n_critic).
+    The defaults are the best recipe of benchmarks/modes.py (see presets["best"]).
     """
 
     data: str = "ring"
@@ -98,9 +113,21 @@ class Config:
     d_lr: float = 1e-3
     betas: tuple = (0.5, 0.999)         # Adam only
     momentum: float = 0.0               # SGD only
+    lr_schedule: str = "constant"       # constant, linear or cosine decay to 0 ...
+    lr_decay_from: float = 0.5          # ... starting at this fraction of the steps
     d_steps: int = 1
     batch_size: int = 256
     steps: int = 2000
+    noise: float = 0.0                  # instance noise std on D's inputs (0: off)
+    noise_schedule: str = "linear"      # constant, linear or exponential annealing to 0 ...
+    noise_anneal_steps: int = 0         # ... over this many steps (0: the whole run)
+    clip: float = 0.0                   # clip D's weights to [-clip, clip] (0: off; WGAN 0.01)
+    gp: float = 0.0                     # WGAN-GP weight lambda at interpolates (0: off)
+    r1: float = 0.0                     # R1 weight gamma: gamma/2 E||grad D(real)||^2 (0: off)
+    r2: float = 0.0                     # R2 weight gamma: gamma/2 E||grad D(fake)||^2 (0: off)
+    pack: int = 1                       # PacGAN: D judges this many samples at once
+    unroll: int = 0                     # G steps against D advanced this many steps (0: off)
+    ema: float = 0.0                    # decay of the average of G's weights used to sample (0: off)
     seed: int = 0
     dtype: str = "float32"
     eval_every: int = 250               # distribution metrics every so many steps (0: never)
@@ -111,23 +138,45 @@ class Config:
         def need(ok, message):
             if not ok:
                 raise ValueError(message)
+
+        def number(value):
+            return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
         need(self.loss in LOSSES, f"unknown loss {self.loss!r}; allowed: {', '.join(LOSSES)}")
         need(self.optimizer in OPTIMIZERS,
              f"unknown optimizer {self.optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
         need(self.dtype in ("float32", "float64"), f"dtype must be float32 or float64, got {self.dtype!r}")
-        for name in ("z_dim", "batch_size", "d_steps", "eval_samples"):
+        for name in ("z_dim", "batch_size", "d_steps", "eval_samples", "pack"):
             value = getattr(self, name)
             need(isinstance(value, int) and value >= 1, f"{name} must be an integer >= 1, got {value!r}")
-        for name in ("steps", "eval_every", "seed"):
+        for name in ("steps", "eval_every", "seed", "unroll", "noise_anneal_steps"):
             value = getattr(self, name)
             need(isinstance(value, int) and value >= 0, f"{name} must be an integer >= 0, got {value!r}")
         for name in ("g_lr", "d_lr"):
             value = getattr(self, name)
-            need(isinstance(value, (int, float)) and math.isfinite(value) and value > 0,
-                 f"{name} must be a positive number, got {value!r}")
+            need(number(value) and value > 0, f"{name} must be a positive number, got {value!r}")
         for name in ("g_hidden", "d_hidden"):
             need(all(isinstance(w, int) and w >= 1 for w in getattr(self, name)),
                  f"{name} must be a list of layer widths >= 1, got {getattr(self, name)!r}")
+        for name in ("noise", "clip", "gp", "r1", "r2"):
+            value = getattr(self, name)
+            need(number(value) and value >= 0, f"{name} must be a number >= 0 (0 turns it off), got {value!r}")
+        need(number(self.ema) and 0 <= self.ema < 1,
+             f"ema must be in [0, 1) (0 turns it off; 0.999 is typical), got {self.ema!r}")
+        need(number(self.lr_decay_from) and 0 <= self.lr_decay_from < 1,
+             f"lr_decay_from must be in [0, 1) (a fraction of the steps), got {self.lr_decay_from!r}")
+        need(self.lr_schedule in LR_SCHEDULES,
+             f"unknown lr_schedule {self.lr_schedule!r}; allowed: {', '.join(LR_SCHEDULES)}")
+        need(self.noise_schedule in penalties.SCHEDULES,
+             f"unknown noise_schedule {self.noise_schedule!r}; allowed: {', '.join(penalties.SCHEDULES)}")
+        if self.pack > 1:
+            fits = [self.pack * k for k in (self.batch_size // self.pack, self.batch_size // self.pack + 1) if k]
+            need(self.batch_size % self.pack == 0,
+                 f"pack {self.pack} does not divide batch_size {self.batch_size}; choose a batch_size "
+                 f"that is a multiple of {self.pack} (e.g. {' or '.join(map(str, fits))}) or another pack")
+        if self.smooth:
+            need(LOSSES[self.loss].supports_smoothing,
+                 f"the {self.loss} loss has no labels to smooth; use smooth=0")
         return self
 
     def to_dict(self):
@@ -153,6 +202,65 @@ def _optimizer(config, lr):
     return get_optimizer(config.optimizer, **options)
 
 
+def lr_factor(config, step):
+    """The learning-rate multiplier at 0-based `step`: 1 until lr_decay_from * steps, then a
+    linear or cosine fall to 0 at config.steps (constant: always 1). Derived from the step
+    alone, so resuming changes nothing."""
+    if config.lr_schedule == "constant" or config.steps == 0:
+        return 1.0
+    start = config.lr_decay_from * config.steps
+    t = min(max((step - start) / max(config.steps - start, 1.0), 0.0), 1.0)
+    if config.lr_schedule == "linear":
+        return 1.0 - t
+    return 0.5 * (1.0 + math.cos(math.pi * t))
+
+
+class AveragedOptimizer:
+    """An optimizer that also keeps an exponential moving average of the weights it updates.
+
+        avg <- beta_t avg + (1 - beta_t) params,   beta_t = min(decay, (1 + t) / (10 + t))
+    after every step t (Polyak averaging with exponential weights; for GANs, Yazici et al.
+    2019). The ramp on beta_t (as in TensorFlow's ExponentialMovingAverage) lets the average
+    forget the random initial weights fast. Keeping the average here, as an optimizer's
+    state, puts it in every checkpoint through state_dict() under "ema/<param>".
+    """
+
+    def __init__(self, inner, decay, params):
+        self.inner, self.decay = inner, float(decay)
+        self.average = {k: v.copy() for k, v in params.items()}
+
+    name = property(lambda self: self.inner.name)
+    t = property(lambda self: self.inner.t)
+
+    @property
+    def lr(self):
+        return self.inner.lr
+
+    @lr.setter
+    def lr(self, value):
+        self.inner.lr = value
+
+    def step(self, params, grads):
+        self.inner.step(params, grads)
+        beta = min(self.decay, (1.0 + self.inner.t) / (10.0 + self.inner.t))
+        for key, p in params.items():
+            avg = self.average[key]
+            avg *= beta
+            avg += (1.0 - beta) * p
+
+    def state_dict(self):
+        out = self.inner.state_dict()
+        out.update({f"ema/{k}": v for k, v in self.average.items()})
+        return out
+
+    def load_state_dict(self, state):
+        ema = {k[4:]: v for k, v in state.items() if k.startswith("ema/")}
+        if set(ema) != set(self.average):
+            raise ValueError(f"the saved weight average has {sorted(ema)}, the generator {sorted(self.average)}")
+        self.inner.load_state_dict({k: v for k, v in state.items() if not k.startswith("ema/")})
+        self.average = {k: np.array(v, copy=True) for k, v in ema.items()}
+
+
 class Trainer:
     """A GAN: G, D, a loss family, one optimizer each, and the history of every step.
 
@@ -160,6 +268,7 @@ class Trainer:
         trainer.train()                 # or d_step() / g_step() by hand
         trainer.history["g_loss"]       # one value per step
         trainer.evaluations             # the distribution metrics every eval_every steps
+        trainer.sample(1000)            # from the averaged generator when config.ema > 0
     """
 
     def __init__(self, config=None, **overrides):
@@ -171,10 +280,12 @@ class Trainer:
         seeds = np.random.SeedSequence(config.seed).spawn(2)
         self.G = MLP((config.z_dim, *config.g_hidden, self.data.dim), hidden=config.g_activation,
                      output=config.g_output, seed=np.random.default_rng(seeds[0]), dtype=self.dtype)
-        self.D = MLP((self.data.dim, *config.d_hidden, 1), hidden=config.d_activation,
+        self.D = MLP((self.data.dim * config.pack, *config.d_hidden, 1), hidden=config.d_activation,
                      seed=np.random.default_rng(seeds[1]), dtype=self.dtype)
         self.loss = get_loss(config.loss, smooth=config.smooth)
         self.opt_g = _optimizer(config, config.g_lr)
+        if config.ema:
+            self.opt_g = AveragedOptimizer(self.opt_g, config.ema, self.G.params)
         self.opt_d = _optimizer(config, config.d_lr)
         self.step = 0
         self.history = {name: [] for name in STEP_COLUMNS}
@@ -185,28 +296,82 @@ class Trainer:
         """Latent noise z ~ N(0, I), shape (n, z_dim)."""
         return self.rng.standard_normal((n, self.config.z_dim), dtype=self.dtype)
 
+    @property
+    def g_params(self):
+        """The generator weights used for sampling: the running average if ema > 0."""
+        return self.opt_g.average if self.config.ema else self.G.params
+
     def sample(self, n, rng=None):
-        """n generated samples, shape (n, data dim); with `rng`, the trainer's stream is untouched."""
+        """n generated samples, shape (n, data dim), from g_params; with `rng`, the trainer's
+        stream is untouched."""
         rng = self.rng if rng is None else rng
-        return self.G(rng.standard_normal((n, self.config.z_dim), dtype=self.dtype))
+        return self.G(rng.standard_normal((n, self.config.z_dim), dtype=self.dtype), self.g_params)
 
     def _prob(self, logits):
         """D(x) for a sigmoid loss; the raw critic score for a critic."""
         return float(np.mean(sigmoid(logits) if self.loss.uses_sigmoid else logits))
 
+    def noise_sigma(self, step=None):
+        """Instance noise std at a step (default: the current one)."""
+        c = self.config
+        step = self.step if step is None else step
+        return penalties.noise_sigma(c.noise, c.noise_schedule, step, c.noise_anneal_steps or c.steps)
+
     # ------------------------------------------------------------------ the two steps
+    def _d_update(self, params, opt, x_real, x_fake):
+        """One update of D's `params` by `opt` on a real and a fake batch (N, data dim):
+        instance noise, packing, the loss, the gradient penalties, the step, clipping."""
+        c, m, sigma = self.config, self.config.pack, self.noise_sigma()
+        x_real = penalties.pack(penalties.add_instance_noise(x_real, sigma, self.rng), m)
+        x_fake = penalties.pack(penalties.add_instance_noise(x_fake, sigma, self.rng), m)
+        value, grads, info = d_gradients(self.D, self.loss, x_real, x_fake, params)
+        for kind, weight in (("wgan-gp", c.gp), ("r1", c.r1), ("r2", c.r2)):
+            if weight:
+                _, extra, _ = penalties.gradient_penalty(self.D, kind, weight, x_real, x_fake,
+                                                         self.rng, params)
+                for key in grads:
+                    grads[key] += extra[key]
+        opt.step(params, grads)
+        if c.clip:
+            penalties.clip_weights(params, c.clip)
+        return value, info
+
     def d_step(self):
         """One discriminator update on a fresh real batch and a fresh fake batch."""
         n = self.config.batch_size
         x_real = self.data.sample(n, self.rng, dtype=self.dtype)
         x_fake = self.G(self.sample_z(n))
-        value, grads, info = d_gradients(self.D, self.loss, x_real, x_fake)
-        self.opt_d.step(self.D.params, grads)
-        return value, info
+        return self._d_update(self.D.params, self.opt_d, x_real, x_fake)
+
+    def unrolled_d_params(self, z):
+        """D's parameters advanced `unroll` steps on a copy (Metz et al. 2016), first order.
+
+        The copy starts from D's weights and optimizer state and takes `unroll` ordinary D
+        updates on one real batch and the fakes G(z) of this generator step. The generator
+        then steps against the copy; D itself is not changed. Kept from Metz et al.: the
+        surrogate loss f(theta_G, theta_D^K) with K look-ahead steps of D's own optimizer.
+        Dropped: the terms that backpropagate through the K updates (d theta_D^K / d theta_G,
+        second order, through the optimizer); G's gradient is the partial derivative at
+        theta_D^K. The paper's Fig./App. show the full gradient matters most for small
+        unrolling; the first-order surrogate is what most reimplementations use, and it
+        keeps the library free of third derivatives through Adam.
+        """
+        params = self.D.copy_params()
+        opt = _optimizer(self.config, self.opt_d.lr)
+        opt.load_state_dict(self.opt_d.state_dict())
+        x_real = self.data.sample(self.config.batch_size, self.rng, dtype=self.dtype)
+        x_fake = self.G(z)
+        for _ in range(self.config.unroll):
+            self._d_update(params, opt, x_real, x_fake)
+        return params
 
     def g_step(self):
-        """One generator update through the current discriminator."""
-        value, grads, info = g_gradients(self.G, self.D, self.loss, self.sample_z(self.config.batch_size))
+        """One generator update through the current discriminator (or its unrolled copy)."""
+        c = self.config
+        z = self.sample_z(c.batch_size)
+        d_params = self.unrolled_d_params(z) if c.unroll else None
+        value, grads, info = g_gradients(self.G, self.D, self.loss, z, d_params, c.pack,
+                                         self.noise_sigma(), self.rng)
         self.opt_g.step(self.G.params, grads)
         return value, grads, info
 
@@ -216,14 +381,17 @@ class Trainer:
         Overflow inside a step is not warned about: it shows up as a non-finite loss or
         gradient norm, and that raises DivergenceError naming the step.
         """
+        factor = lr_factor(self.config, self.step)
+        self.opt_g.lr, self.opt_d.lr = self.config.g_lr * factor, self.config.d_lr * factor
         with np.errstate(over="ignore", invalid="ignore"):
             for _ in range(self.config.d_steps):
                 d_value, d_info = self.d_step()
             g_value, g_grads, g_info = self.g_step()
             g_norm = math.sqrt(sum(float(np.vdot(g, g)) for g in g_grads.values()))
             dx = g_info["dx"]
-            # dx is the gradient of the batch mean; times n it is each sample's own gradient
-            dx_norm = float(np.mean(np.linalg.norm(dx, axis=1))) * dx.shape[0]
+            # dx is the gradient of the mean over D's outputs; times their number it is
+            # each sample's own gradient
+            dx_norm = float(np.mean(np.linalg.norm(dx, axis=1))) * g_info["fake_logits"].shape[0]
         self.step += 1
         row = {
             "step": self.step,
@@ -261,8 +429,11 @@ class Trainer:
 
     def check_finite(self):
         """Raise DivergenceError if any parameter of G or D is NaN or inf."""
-        for net_name, net in (("G", self.G), ("D", self.D)):
-            for key, p in net.params.items():
+        nets = [("G", self.G.params), ("D", self.D.params)]
+        if self.config.ema:
+            nets.append(("G (average)", self.opt_g.average))
+        for net_name, params in nets:
+            for key, p in params.items():
                 if not np.all(np.isfinite(p)):
                     raise DivergenceError(self.step, f"parameter {net_name}.{key}")
 
@@ -281,5 +452,76 @@ class Trainer:
         return result
 
 
-# Named starting configurations for `tinygan train --preset NAME` (filled in by the fixes).
+# ============================================================================ presets
+# Named starting configurations for `tinygan train --preset NAME`; the first docstring line
+# is what `tinygan list` shows. Each returns a fresh Config; flags given beside --preset
+# override it. benchmarks/modes.py runs them.
+
+CLASSIC = dict(loss="nonsaturating", optimizer="adam", g_lr=1e-3, d_lr=1e-3, betas=(0.5, 0.999),
+               batch_size=256, steps=2000, lr_schedule="constant", ema=0.0, r1=0.0)
+
+
+def _preset(name):
+    def register(make):
+        presets[name] = make
+        return make
+    return register
+
+
 presets = {}
+
+
+@_preset("best")
+def best():
+    """The default recipe: the best mode coverage found by benchmarks/modes.py."""
+    return Config()
+
+
+@_preset("classic")
+def classic():
+    """The plain non-saturating GAN (Adam 1e-3, betas 0.5/0.999), no remedy at all."""
+    return Config(**CLASSIC)
+
+
+@_preset("minimax")
+def minimax():
+    """The saturating game of Goodfellow et al. 2014, otherwise the classic GAN."""
+    return Config(**{**CLASSIC, "loss": "minimax"})
+
+
+@_preset("wgan")
+def wgan():
+    """WGAN (Arjovsky et al. 2017): RMSProp 5e-5, weight clipping 0.01, n_critic 5."""
+    return Config(**{**CLASSIC, "loss": "wasserstein", "optimizer": "rmsprop", "g_lr": 5e-5,
+                     "d_lr": 5e-5, "clip": 0.01, "d_steps": 5})
+
+
+@_preset("wgan-gp")
+def wgan_gp():
+    """WGAN-GP (Gulrajani et al. 2017): gradient penalty 10, Adam 1e-4 betas (0, 0.9), n_critic 5."""
+    return Config(**{**CLASSIC, "loss": "wasserstein", "optimizer": "adam", "g_lr": 1e-4,
+                     "d_lr": 1e-4, "betas": (0.0, 0.9), "gp": 10.0, "d_steps": 5})
+
+
+@_preset("r1")
+def r1():
+    """The classic GAN with the R1 penalty on real data (Mescheder et al. 2018), gamma 0.1."""
+    return Config(**{**CLASSIC, "r1": 0.1})
+
+
+@_preset("instance-noise")
+def instance_noise():
+    """The classic GAN with instance noise std 0.1 annealed linearly to 0 (Sonderby et al. 2016)."""
+    return Config(**{**CLASSIC, "noise": 0.1, "noise_schedule": "linear"})
+
+
+@_preset("pacgan")
+def pacgan():
+    """The classic GAN with a packing discriminator judging 4 samples at once (PacGAN4)."""
+    return Config(**{**CLASSIC, "pack": 4})
+
+
+@_preset("unrolled")
+def unrolled():
+    """The classic GAN with G stepping against D unrolled 5 steps (Metz et al. 2016)."""
+    return Config(**{**CLASSIC, "unroll": 5})

@@ -1,0 +1,172 @@
+"""Mode collapse on the ring of 8 and the 5x5 grid of 25: every remedy against the papers.
+
+    python benchmarks/modes.py                       # 9 configurations x 2 data sets x 10 seeds
+    python benchmarks/modes.py --quick               # a smoke run: 2 seeds, 300 steps
+    python benchmarks/modes.py --configs best,r1 --data ring --seeds 3 --jobs 2
+    python benchmarks/modes.py --out benchmarks/results/modes.md
+
+The PacGAN protocol (REFERENCES.md, Q3): ring = 8 Gaussians on the unit circle, std 0.01;
+grid = {-4,-2,0,2,4}^2, std 0.05; 2,500 samples from the trained generator; a sample is
+high quality within 3 std of its nearest mode; a mode is captured if it gets one high-quality
+sample; reverse KL = sum_k p_k log(K p_k) over the nearest-mode histogram. Each
+configuration is a preset of tinygan.gan (`tinygan list`), run with seeds 0..N-1; the table
+gives mean +- std over the seeds and the wall time of one run, and the published rows
+(REFERENCES.md) are printed under the configuration they correspond to. A real 2-D
+Gaussian sample scores 98.9 % high quality under this rule, not 100 %.
+"""
+
+import argparse
+import multiprocessing
+import os
+import sys
+import time
+
+import numpy as np
+
+# One thread per run: the runs themselves are what goes in parallel.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from tinygan.gan import Trainer, presets  # noqa: E402
+
+# configuration name in the table -> preset name
+CONFIGS = {
+    "GAN (non-saturating)": "classic",
+    "GAN (minimax)": "minimax",
+    "WGAN": "wgan",
+    "WGAN-GP": "wgan-gp",
+    "R1": "r1",
+    "instance noise": "instance-noise",
+    "PacGAN4": "pacgan",
+    "unrolled (5)": "unrolled",
+    "best recipe (default)": "best",
+}
+
+# REFERENCES.md, Q3: (method, ring modes, ring HQ %, ring rKL, grid modes, grid HQ %, grid rKL, source)
+PUBLISHED = {
+    "classic": [("GAN", 1, 99.3, None, 3.3, 0.5, None, "VEEGAN T1"),
+                ("GAN", 6.3, 98.2, None, 17.3, 94.8, None, "PacGAN T1")],
+    "wgan-gp": [("WGAN-GP", 6.8, 59.6, None, 24.2, 28.7, None, "GDPP T1")],
+    "pacgan": [("PacGAN2", 7.9, 95.6, 0.07, 23.8, 91.3, None, "PacGAN T1"),
+               ("PacGAN4", 7.8, 95.9, None, 24.8, 93.6, 0.04, "PacGAN T1")],
+    "unrolled": [("Unrolled GAN", 7.6, 35.6, None, 23.6, 16, None, "VEEGAN T1")],
+    "best": [("VEEGAN", 8, 52.9, None, 24.6, 40, None, "VEEGAN T1"),
+             ("GDPP-GAN", 8.0, 71.7, None, 24.8, 68.5, None, "GDPP T1")],
+}
+
+DATA = ("ring", "grid")
+
+
+def run_one(job):
+    """Train one (preset, data, seed) and evaluate it; returns a dict of numbers."""
+    preset, data, seed, steps = job
+    config = presets[preset]()
+    overrides = {"data": data, "seed": seed, "eval_every": 0, "eval_samples": 2500}
+    if steps:
+        overrides["steps"] = steps
+    start, cpu = time.perf_counter(), time.process_time()
+    trainer = Trainer(config, **overrides)
+    try:
+        trainer.train()
+        result = trainer.evaluate(record=False)
+        failed = None
+    except Exception as err:   # a diverged run counts as 0 modes, and is reported
+        result = {"modes": 0, "high_quality": 0.0, "reverse_kl": float("nan")}
+        failed = f"{type(err).__name__}: {err}"
+    return {"preset": preset, "data": data, "seed": seed, "modes": result["modes"],
+            "hq": 100.0 * result["high_quality"], "rkl": result["reverse_kl"],
+            "wall": time.perf_counter() - start, "cpu": time.process_time() - cpu, "failed": failed}
+
+
+def _ms(values, fmt):
+    values = np.asarray(values, dtype=float)
+    if np.all(np.isnan(values)):
+        return "—"
+    return f"{fmt.format(np.nanmean(values))} ± {fmt.format(np.nanstd(values))}"
+
+
+def _pub(v, fmt):
+    return "—" if v is None else fmt.format(v)
+
+
+def table(results, configs, data_sets):
+    """The markdown table: one row per configuration, its published rows under it."""
+    head = ["configuration"]
+    for d in data_sets:
+        k = 8 if d == "ring" else 25
+        head += [f"{d} modes (of {k})", f"{d} HQ %", f"{d} rev. KL"]
+    head += ["wall s / run", "CPU s / run"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for label, preset in configs.items():
+        cells = [f"**{label}**"]
+        walls, cpus = [], []
+        for d in data_sets:
+            rs = [r for r in results if r["preset"] == preset and r["data"] == d]
+            if not rs:
+                cells += ["", "", ""]
+                continue
+            cells += [_ms([r["modes"] for r in rs], "{:.1f}"), _ms([r["hq"] for r in rs], "{:.1f}"),
+                      _ms([r["rkl"] for r in rs], "{:.3f}")]
+            walls += [r["wall"] for r in rs]
+            cpus += [r["cpu"] for r in rs]
+        cells += [f"{np.mean(walls):.1f}" if walls else "", f"{np.mean(cpus):.1f}" if cpus else ""]
+        lines.append("| " + " | ".join(cells) + " |")
+        for name, rm, rh, rk, gm, gh, gk, source in PUBLISHED.get(preset, []):
+            cells = [f"  published: {name} ({source})"]
+            for d in data_sets:
+                m, h, k = (rm, rh, rk) if d == "ring" else (gm, gh, gk)
+                cells += [_pub(m, "{}"), _pub(h, "{}"), _pub(k, "{}")]
+            lines.append("| " + " | ".join(cells + ["", ""]) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 per configuration (default 10)")
+    parser.add_argument("--configs", default=",".join(CONFIGS.values()),
+                        help=f"comma-separated presets (default all: {','.join(CONFIGS.values())})")
+    parser.add_argument("--data", default="ring,grid", help="ring, grid or ring,grid")
+    parser.add_argument("--steps", type=int, default=0, help="override every preset's steps (0: keep)")
+    parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (default 1)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 seeds, 300 steps")
+    parser.add_argument("--out", default=None, help="also write the table (markdown) to this file")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.seeds, args.steps = min(args.seeds, 2), args.steps or 300
+    chosen = [c.strip() for c in args.configs.split(",") if c.strip()]
+    unknown = [c for c in chosen if c not in presets]
+    data_sets = [d.strip() for d in args.data.split(",") if d.strip()]
+    if unknown or not chosen:
+        parser.error(f"unknown configs {unknown}; choose from {', '.join(sorted(presets))}")
+    if any(d not in DATA for d in data_sets) or not data_sets:
+        parser.error(f"--data takes ring, grid or ring,grid; got {args.data!r}")
+    configs = {label: p for label, p in CONFIGS.items() if p in chosen}
+    configs.update({p: p for p in chosen if p not in configs.values()})
+    seeds = list(range(args.seeds))
+    jobs = [(p, d, s, args.steps) for p in configs.values() for d in data_sets for s in seeds]
+    print(f"{len(jobs)} runs: {len(configs)} configurations x {data_sets} x seeds {seeds}, "
+          f"{args.jobs} at a time", file=sys.stderr)
+    results, start = [], time.perf_counter()
+    with multiprocessing.Pool(args.jobs) as pool:
+        for r in pool.imap_unordered(run_one, jobs):
+            results.append(r)
+            print(f"  [{len(results)}/{len(jobs)}] {r['preset']:<15} {r['data']:<5} seed {r['seed']:<2} "
+                  f"modes {r['modes']:>2} hq {r['hq']:5.1f} rkl {r['rkl']:.3f} {r['wall']:5.1f} s"
+                  + (f"  FAILED {r['failed']}" if r["failed"] else ""), file=sys.stderr, flush=True)
+    text = table(results, configs, data_sets)
+    failed = [r for r in results if r["failed"]]
+    footer = (f"\nseeds {seeds} for every configuration; {len(results)} runs, {args.jobs} at a time, "
+              f"{time.perf_counter() - start:.0f} s in all"
+              + (f"; steps overridden to {args.steps}" if args.steps else "")
+              + (f"; {len(failed)} runs diverged (counted as 0 modes)" if failed else ""))
+    print(text + "\n" + footer)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write("# Mode coverage: tinygan's remedies against the published rows\n\n"
+                    f"`python benchmarks/modes.py {' '.join(argv if argv is not None else sys.argv[1:])}`"
+                    "\n\n" + text + "\n" + footer + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,3 +12,4 @@ matplotlib.use("Agg")  # headless-safe: never needs a display
 from tinygan.plots.style import save  # noqa: E402
 
 __all__ = ["save"]
+from tinygan.plots.training import animate, plot_curves, plot_gradient_norms, plot_image_grid, plot_snapshot, snapshot  # noqa: E402,F401

@@ -19,12 +19,13 @@ import math
 import numpy as np
 
 from tinygan import penalties
+from tinygan.config import CLASSIC, LR_SCHEDULES, Config, lr_factor, presets  # noqa: F401 (re-exported)
 from tinygan.data import get_dataset
-from tinygan.losses import LOSSES, get_loss
+from tinygan.losses import get_loss
 from tinygan.metrics import evaluate_samples
 from tinygan.mlp import MLP
-from tinygan.ops import Activation, sigmoid
-from tinygan.optim import OPTIMIZERS, get_optimizer
+from tinygan.ops import sigmoid
+from tinygan.optim import get_optimizer
 
 
 def d_gradients(D, loss, x_real, x_fake, d_params=None):
@@ -77,9 +78,6 @@ STEP_COLUMNS = (
     "d_input_grad_norm",                      # mean_i ||dl_G(x_i)/dx_i||: D's signal to G, per sample
 )
 
-LR_SCHEDULES = ("constant", "linear", "cosine")
-
-
 class DivergenceError(RuntimeError):
     """Training produced NaN or inf; `step` says where. Nothing was saved after it."""
 
@@ -89,110 +87,6 @@ class DivergenceError(RuntimeError):
         self.step = step
 
 
-@dataclasses.dataclass
-class Config:
-    """Everything that defines a training run. Same config, same seed: same bits.
-
-    Networks: G is z_dim -> g_hidden... -> data dim, D is (pack x data dim) -> d_hidden... -> 1.
-    d_steps is the number of discriminator (critic) steps per generator step (n_critic).
-    The defaults are the best recipe of benchmarks/modes.py (see presets["best"]).
-    """
-
-    data: str = "ring"
-    data_options: dict = dataclasses.field(default_factory=dict)
-    loss: str = "nonsaturating"
-    smooth: float = 0.0                 # one-sided label smoothing of D's real target
-    z_dim: int = 16
-    g_hidden: tuple = (128, 128)
-    d_hidden: tuple = (128, 128)
-    g_activation: str = "relu"
-    d_activation: str = "leaky_relu"
-    g_output: str = "none"              # "tanh" for images in [-1, 1]
-    optimizer: str = "adam"
-    g_lr: float = 1e-3
-    d_lr: float = 1e-3
-    betas: tuple = (0.5, 0.999)         # Adam only
-    momentum: float = 0.0               # SGD only
-    lr_schedule: str = "constant"       # constant, linear or cosine decay to 0 ...
-    lr_decay_from: float = 0.5          # ... starting at this fraction of the steps
-    d_steps: int = 1
-    batch_size: int = 256
-    steps: int = 2000
-    noise: float = 0.0                  # instance noise std on D's inputs (0: off)
-    noise_schedule: str = "linear"      # constant, linear or exponential annealing to 0 ...
-    noise_anneal_steps: int = 0         # ... over this many steps (0: the whole run)
-    clip: float = 0.0                   # clip D's weights to [-clip, clip] (0: off; WGAN 0.01)
-    gp: float = 0.0                     # WGAN-GP weight lambda at interpolates (0: off)
-    r1: float = 0.0                     # R1 weight gamma: gamma/2 E||grad D(real)||^2 (0: off)
-    r2: float = 0.0                     # R2 weight gamma: gamma/2 E||grad D(fake)||^2 (0: off)
-    pack: int = 1                       # PacGAN: D judges this many samples at once
-    unroll: int = 0                     # G steps against D advanced this many steps (0: off)
-    ema: float = 0.0                    # decay of the average of G's weights used to sample (0: off)
-    seed: int = 0
-    dtype: str = "float32"
-    eval_every: int = 250               # distribution metrics every so many steps (0: never)
-    eval_samples: int = 2500
-
-    def validate(self):
-        """Raise ValueError naming the first bad field and what is allowed."""
-        def need(ok, message):
-            if not ok:
-                raise ValueError(message)
-
-        def number(value):
-            return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-        need(self.loss in LOSSES, f"unknown loss {self.loss!r}; allowed: {', '.join(LOSSES)}")
-        need(self.optimizer in OPTIMIZERS,
-             f"unknown optimizer {self.optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
-        need(self.dtype in ("float32", "float64"), f"dtype must be float32 or float64, got {self.dtype!r}")
-        for name in ("z_dim", "batch_size", "d_steps", "eval_samples", "pack"):
-            value = getattr(self, name)
-            need(isinstance(value, int) and value >= 1, f"{name} must be an integer >= 1, got {value!r}")
-        for name in ("steps", "eval_every", "seed", "unroll", "noise_anneal_steps"):
-            value = getattr(self, name)
-            need(isinstance(value, int) and value >= 0, f"{name} must be an integer >= 0, got {value!r}")
-        for name in ("g_lr", "d_lr"):
-            value = getattr(self, name)
-            need(number(value) and value > 0, f"{name} must be a positive number, got {value!r}")
-        for name in ("g_hidden", "d_hidden"):
-            need(all(isinstance(w, int) and w >= 1 for w in getattr(self, name)),
-                 f"{name} must be a list of layer widths >= 1, got {getattr(self, name)!r}")
-        for name in ("noise", "clip", "gp", "r1", "r2"):
-            value = getattr(self, name)
-            need(number(value) and value >= 0, f"{name} must be a number >= 0 (0 turns it off), got {value!r}")
-        need(number(self.ema) and 0 <= self.ema < 1,
-             f"ema must be in [0, 1) (0 turns it off; 0.999 is typical), got {self.ema!r}")
-        need(number(self.lr_decay_from) and 0 <= self.lr_decay_from < 1,
-             f"lr_decay_from must be in [0, 1) (a fraction of the steps), got {self.lr_decay_from!r}")
-        need(self.lr_schedule in LR_SCHEDULES,
-             f"unknown lr_schedule {self.lr_schedule!r}; allowed: {', '.join(LR_SCHEDULES)}")
-        need(self.noise_schedule in penalties.SCHEDULES,
-             f"unknown noise_schedule {self.noise_schedule!r}; allowed: {', '.join(penalties.SCHEDULES)}")
-        if self.pack > 1:
-            fits = [self.pack * k for k in (self.batch_size // self.pack, self.batch_size // self.pack + 1) if k]
-            need(self.batch_size % self.pack == 0,
-                 f"pack {self.pack} does not divide batch_size {self.batch_size}; choose a batch_size "
-                 f"that is a multiple of {self.pack} (e.g. {' or '.join(map(str, fits))}) or another pack")
-        if self.smooth:
-            need(LOSSES[self.loss].supports_smoothing,
-                 f"the {self.loss} loss has no labels to smooth; use smooth=0")
-        return self
-
-    def to_dict(self):
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d):
-        """Inverse of to_dict (lists become tuples again); unknown keys are an error."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise ValueError(f"unknown config keys {sorted(unknown)}; allowed: {sorted(names)}")
-        d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
-        return cls(**d)
-
-
 def _optimizer(config, lr):
     options = {"lr": lr}
     if config.optimizer == "adam":
@@ -200,19 +94,6 @@ def _optimizer(config, lr):
     elif config.optimizer == "sgd":
         options["momentum"] = config.momentum
     return get_optimizer(config.optimizer, **options)
-
-
-def lr_factor(config, step):
-    """The learning-rate multiplier at 0-based `step`: 1 until lr_decay_from * steps, then a
-    linear or cosine fall to 0 at config.steps (constant: always 1). Derived from the step
-    alone, so resuming changes nothing."""
-    if config.lr_schedule == "constant" or config.steps == 0:
-        return 1.0
-    start = config.lr_decay_from * config.steps
-    t = min(max((step - start) / max(config.steps - start, 1.0), 0.0), 1.0)
-    if config.lr_schedule == "linear":
-        return 1.0 - t
-    return 0.5 * (1.0 + math.cos(math.pi * t))
 
 
 class AveragedOptimizer:
@@ -450,78 +331,3 @@ class Trainer:
         if record:
             self.evaluations.append(result)
         return result
-
-
-# ============================================================================ presets
-# Named starting configurations for `tinygan train --preset NAME`; the first docstring line
-# is what `tinygan list` shows. Each returns a fresh Config; flags given beside --preset
-# override it. benchmarks/modes.py runs them.
-
-CLASSIC = dict(loss="nonsaturating", optimizer="adam", g_lr=1e-3, d_lr=1e-3, betas=(0.5, 0.999),
-               batch_size=256, steps=2000, lr_schedule="constant", ema=0.0, r1=0.0)
-
-
-def _preset(name):
-    def register(make):
-        presets[name] = make
-        return make
-    return register
-
-
-presets = {}
-
-
-@_preset("best")
-def best():
-    """The default recipe: the best mode coverage found by benchmarks/modes.py."""
-    return Config()
-
-
-@_preset("classic")
-def classic():
-    """The plain non-saturating GAN (Adam 1e-3, betas 0.5/0.999), no remedy at all."""
-    return Config(**CLASSIC)
-
-
-@_preset("minimax")
-def minimax():
-    """The saturating game of Goodfellow et al. 2014, otherwise the classic GAN."""
-    return Config(**{**CLASSIC, "loss": "minimax"})
-
-
-@_preset("wgan")
-def wgan():
-    """WGAN (Arjovsky et al. 2017): RMSProp 5e-5, weight clipping 0.01, n_critic 5."""
-    return Config(**{**CLASSIC, "loss": "wasserstein", "optimizer": "rmsprop", "g_lr": 5e-5,
-                     "d_lr": 5e-5, "clip": 0.01, "d_steps": 5})
-
-
-@_preset("wgan-gp")
-def wgan_gp():
-    """WGAN-GP (Gulrajani et al. 2017): gradient penalty 10, Adam 1e-4 betas (0, 0.9), n_critic 5."""
-    return Config(**{**CLASSIC, "loss": "wasserstein", "optimizer": "adam", "g_lr": 1e-4,
-                     "d_lr": 1e-4, "betas": (0.0, 0.9), "gp": 10.0, "d_steps": 5})
-
-
-@_preset("r1")
-def r1():
-    """The classic GAN with the R1 penalty on real data (Mescheder et al. 2018), gamma 0.1."""
-    return Config(**{**CLASSIC, "r1": 0.1})
-
-
-@_preset("instance-noise")
-def instance_noise():
-    """The classic GAN with instance noise std 0.1 annealed linearly to 0 (Sonderby et al. 2016)."""
-    return Config(**{**CLASSIC, "noise": 0.1, "noise_schedule": "linear"})
-
-
-@_preset("pacgan")
-def pacgan():
-    """The classic GAN with a packing discriminator judging 4 samples at once (PacGAN4)."""
-    return Config(**{**CLASSIC, "pack": 4})
-
-
-@_preset("unrolled")
-def unrolled():
-    """The classic GAN with G stepping against D unrolled 5 steps (Metz et al. 2016)."""
-    return Config(**{**CLASSIC, "unroll": 5})

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from PIL import Image
@@ -288,3 +289,17 @@ def test_plot_image_grid_rejects_wrong_shapes():
         tp.plot_image_grid(np.zeros((4, 63)), 8)
     with pytest.raises(ValueError, match="labels"):
         tp.plot_image_grid(np.zeros((4, 64)), 8, labels=[1, 2])
+
+
+@pytest.mark.parametrize("values", [[0.631, 0.708], [0.128, 0.27], [1e-3, 3.0], [0.4, 0.4]])
+def test_log_ticks_are_round_numbers_inside_the_range(values):
+    fig, ax = plt.subplots()
+    ax.set_yscale("log")
+    ax.plot([0, 1], values)
+    tp._log_ticks(ax, values)
+    ticks = ax.yaxis.get_major_locator()()
+    assert len(ticks) >= 2
+    assert all(min(values) <= t <= max(values) for t in ticks)
+    labels = [ax.yaxis.get_major_formatter()(t) for t in ticks]
+    assert all("10^" not in lab and "times" not in lab for lab in labels), labels
+    plt.close(fig)

@@ -403,8 +403,9 @@ def _log_ticks(ax, values):
         ticks = [m * 10.0 ** k for k in decades for m in mantissas if lo <= m * 10.0 ** k <= hi]
         if len(ticks) >= 3:
             break
-    if len(ticks) < 2:
-        return   # a nearly constant distance: matplotlib's own ticks will do
+    if len(ticks) < 2:   # less than a factor 1.5 end to end: evenly spaced round numbers
+        ticks = [t for t in ticker.MaxNLocator(nbins=4).tick_values(lo, hi) if lo <= t <= hi]
+        ticks = ticks if len(ticks) >= 2 else [lo, hi]
     ticks = ticks[::math.ceil(len(ticks) / 7)]
     ax.yaxis.set_major_locator(ticker.FixedLocator(ticks))
     ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))

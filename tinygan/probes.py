@@ -1,0 +1,420 @@
+"""Probes: small experiments that look inside one piece of a GAN while the rest stands still.
+
+Three families, each used by a demo in demos/:
+
+  * the generator costs of Goodfellow's NIPS 2016 tutorial (Fig. 16) as functions of
+    D(G(z)), and their slopes with respect to D's logit: where each one gives G a gradient;
+  * a frozen generator against a discriminator trained from scratch (Arjovsky & Bottou 2017,
+    Figs 1-3): D's error and the norm of the generator's gradient, step by step, under the
+    minimax and non-saturating costs, with or without instance noise;
+  * WGAN's Example 1, the parallel lines (theta, z): Jensen-Shannon and Wasserstein-1 in
+    closed form, and the same two estimated from a trained discriminator and a trained critic.
+
+The probes build their own small loops on top of MLP.forward/backward instead of the Trainer,
+because they need what the Trainer hides: a generator that never moves, noise added at a
+precise place, gradients read out every few steps without training on them.
+"""
+
+import math
+
+import numpy as np
+
+from tinygan import penalties
+from tinygan.losses import get_loss
+from tinygan.metrics import js_from_d_loss
+from tinygan.mlp import MLP
+from tinygan.ops import sigmoid
+from tinygan.optim import get_optimizer
+
+# ============================================================ Goodfellow's three costs
+
+# Goodfellow (2016), Fig. 16 writes every cost with a factor 1/2 (the per-sample half of
+# J = -1/2 E log D(x) - 1/2 E log(1 - D(G(z)))). tinygan's losses.py has no 1/2: its
+# minimax loss is log(1 - D), twice the tutorial's J. The functions below use the tutorial's
+# convention so that their numbers can be read straight off its figure.
+COSTS = ("minimax", "nonsaturating", "max_likelihood")
+
+
+def _as_prob(d):
+    d = np.asarray(d, dtype=np.float64)
+    if np.any((d <= 0) | (d >= 1)) or not np.all(np.isfinite(d)):
+        raise ValueError("D(G(z)) must lie strictly between 0 and 1")
+    return d
+
+
+def _check_cost(name):
+    if name not in COSTS:
+        raise ValueError(f"unknown generator cost {name!r}; allowed: {', '.join(COSTS)}")
+
+
+def generator_cost(name, d):
+    """The generator's cost J as a function of d = D(G(z)), with the tutorial's factor 1/2.
+
+    minimax        J = 1/2 log(1 - d)       (G minimises the game value)
+    nonsaturating  J = -1/2 log d           (G maximises log D instead)
+    max_likelihood J = -1/2 d / (1 - d)     (= -1/2 exp(logit): its expectation is KL(P_data||P_g)
+                                             when D is optimal; Goodfellow 2014b)
+    d: float or array in (0, 1). Returns the same shape.
+    """
+    _check_cost(name)
+    d = _as_prob(d)
+    if name == "minimax":
+        j = 0.5 * np.log1p(-d)
+    elif name == "nonsaturating":
+        j = -0.5 * np.log(d)
+    else:
+        j = -0.5 * d / (1.0 - d)
+    return float(j) if j.ndim == 0 else j
+
+
+def generator_cost_slope(name, d):
+    """dJ/dl, the slope of generator_cost with respect to D's logit l (d = sigmoid(l)).
+
+    With dd/dl = d (1 - d):
+    minimax        dJ/dl = 1/2 * -1/(1 - d) * d (1 - d)   = -d / 2
+    nonsaturating  dJ/dl = -1/2 * 1/d * d (1 - d)         = -(1 - d) / 2
+    max_likelihood dJ/dl = -1/2 * 1/(1 - d)^2 * d (1 - d) = -d / (2 (1 - d))
+    This factor multiplies everything G receives (dx = dJ/dl * dl/dx): where it is ~0, G
+    learns nothing, however large J is.
+    """
+    _check_cost(name)
+    d = _as_prob(d)
+    if name == "minimax":
+        s = -0.5 * d
+    elif name == "nonsaturating":
+        s = -0.5 * (1.0 - d)
+    else:
+        s = -0.5 * d / (1.0 - d)
+    return float(s) if s.ndim == 0 else s
+
+
+# ============================================================ a frozen generator
+
+def offset_generator(center, z_dim=1, hidden=(32,), spread=0.4, seed=0, dtype=np.float64):
+    """A small generator whose samples lie on a curve around `center`, to be frozen.
+
+    G = MLP(z_dim -> hidden (tanh) -> len(center)) with its last layer rescaled so the samples
+    spread about `spread` around `center` (the last bias). With z_dim = 1 the samples lie on a
+    1-D curve: a set of measure zero in the plane, disjoint from the data when placed beside it.
+    """
+    center = np.asarray(center, dtype=np.float64).ravel()
+    G = MLP((z_dim, *hidden, center.size), hidden="tanh", seed=seed, dtype=dtype)
+    last = G.n_layers
+    # with z ~ N(0, 1) the tanh units are O(1): scale the output weights to the wanted spread
+    W = G.params[f"W{last}"]
+    W *= spread / max(np.sqrt((W ** 2).sum(0)).max(), 1e-12)
+    G.params[f"b{last}"][:] = center
+    return G
+
+
+def _noisy(x, sigma, rng):
+    """Instance noise: x + N(0, sigma^2 I) (Sonderby et al. 2016; Arjovsky & Bottou 2017 s.3)."""
+    return penalties.add_instance_noise(x, sigma, rng)
+
+
+def generator_gradient(G, D, cost, z, noise=0.0, rng=None):
+    """||grad_theta L_G||: the norm of the generator's parameter gradient through D.
+
+    x = G(z) (+ N(0, noise^2) when noise > 0, the same noise D was trained with),
+    L_G = the tinygan loss `cost` (minimax: mean log(1 - D), nonsaturating: mean -log D) on
+    D's logits. Since the noise is added, dL/dx_fake = dL/dx_noisy. Returns (norm, mean D(G(z))).
+    """
+    loss = get_loss(cost)
+    x, g_cache = G.forward(z)
+    logits, d_cache = D.forward(_noisy(x, noise, rng))
+    _, dl = loss.g(logits)
+    dx, _ = D.backward(dl["fake_logits"], d_cache, need_params=False)
+    _, grads = G.backward(dx, g_cache, need_dx=False)
+    norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
+    return norm, float(np.mean(sigmoid(logits)))
+
+
+def train_d_against_frozen_g(G, data, steps=4000, noise=0.0, d_hidden=(64, 64), lr=1e-3,
+                             batch=128, record_every=20, costs=("minimax", "nonsaturating"),
+                             seed=0):
+    """Train a fresh D from scratch against a generator that never moves; watch G's gradient.
+
+    The experiment of Arjovsky & Bottou (2017), Figs 1-3. Every `record_every` steps, on a
+    fresh batch: D's cross-entropy loss L_D = E_P[-log D] + E_Q[-log(1 - D)] ("D's error"),
+    the fraction of samples D misclassifies, mean D(G(z)), and ||grad_theta L_G|| for each
+    cost (G's gradient is computed and thrown away: G stays frozen). With noise > 0 D sees
+    x + N(0, noise^2 I) for real and fake inputs alike (instance noise, fixed sigma).
+    D: MLP(dim -> d_hidden (leaky relu) -> 1), Adam(lr, betas (0.5, 0.999)), in G's dtype.
+
+    Returns a dict of arrays: step (R,), d_loss (R,), d_error_rate (R,), d_fake (R,),
+    grad_norm {cost: (R,)}.
+    """
+    rng = np.random.default_rng(seed)
+    dtype = G.dtype
+    z_dim = G.sizes[0]
+    D = MLP((data.dim, *d_hidden, 1), hidden="leaky_relu", seed=rng, dtype=dtype)
+    opt = get_optimizer("adam", lr=lr, betas=(0.5, 0.999))
+    bce = get_loss("minimax")       # D's loss is the same binary cross-entropy for both costs
+    out = {"step": [], "d_loss": [], "d_error_rate": [], "d_fake": [],
+           "grad_norm": {c: [] for c in costs}}
+
+    def real_and_fake():
+        x_real = data.sample(batch, rng, dtype=dtype)
+        x_fake = G(rng.standard_normal((batch, z_dim)).astype(dtype))
+        return _noisy(x_real, noise, rng), _noisy(x_fake, noise, rng)
+
+    def record(step):
+        x_real, x_fake = real_and_fake()
+        lr_, lf = D(x_real), D(x_fake)
+        out["step"].append(step)
+        out["d_loss"].append(bce.d_real(lr_)[0] + bce.d_fake(lf)[0])
+        out["d_error_rate"].append(0.5 * float(np.mean(lr_ <= 0) + np.mean(lf >= 0)))
+        z = rng.standard_normal((batch, z_dim)).astype(dtype)
+        for c in costs:
+            norm, d_fake = generator_gradient(G, D, c, z, noise, rng)
+            out["grad_norm"][c].append(norm)
+        out["d_fake"].append(d_fake)
+
+    with np.errstate(over="ignore", under="ignore"):
+        record(0)
+        for step in range(1, steps + 1):
+            x_real, x_fake = real_and_fake()
+            logits, cache = D.forward(np.concatenate([x_real, x_fake]))
+            _, d_r = bce.d_real(logits[:batch])
+            _, d_f = bce.d_fake(logits[batch:])
+            _, grads = D.backward(np.concatenate([d_r, d_f]), cache, need_dx=False)
+            opt.step(D.params, grads)
+            if step % record_every == 0:
+                record(step)
+    res = {k: np.asarray(v) for k, v in out.items() if k != "grad_norm"}
+    res["grad_norm"] = {c: np.asarray(v) for c, v in out["grad_norm"].items()}
+    return res
+
+
+def decay_orders(series, head=0.05, tail=0.1):
+    """Orders of magnitude a positive series falls: log10(median of its first part / last part).
+
+    head, tail: the fractions of the series taken as "start" and "end" (medians, so one noisy
+    point does not decide). Positive when the series decays.
+    """
+    s = np.asarray(series, dtype=np.float64)
+    a = s[: max(1, int(round(head * len(s))))]
+    b = s[-max(1, int(round(tail * len(s)))):]
+    return float(np.log10(np.median(a) / np.median(b)))
+
+
+def spread(series):
+    """Mean, standard deviation and coefficient of variation (std / mean) of a series."""
+    s = np.asarray(series, dtype=np.float64)
+    m, sd = float(s.mean()), float(s.std())
+    return {"mean": m, "std": sd, "cv": sd / m if m else float("nan")}
+
+
+# ============================================================ WGAN's parallel lines
+
+def parallel_lines_divergences(theta):
+    """Closed-form distances between P_0 = (0, Z) and P_theta = (theta, Z), Z ~ U[0, 1].
+
+    WGAN (Arjovsky, Chintala, Bottou 2017), Example 1:
+      W1 = |theta|;  JS = log 2 if theta != 0 else 0 (with the 1/2 in JS's definition; the
+      paper leaves it out and writes 2 log 2);  KL = +inf if theta != 0 else 0;
+      TV = 1 if theta != 0 else 0.
+    theta: float or array. Returns a dict of floats or arrays.
+    """
+    t = np.asarray(theta, dtype=np.float64)
+    apart = t != 0
+    res = {"w1": np.abs(t), "js": np.where(apart, math.log(2.0), 0.0),
+           "kl": np.where(apart, np.inf, 0.0), "tv": np.where(apart, 1.0, 0.0)}
+    return {k: float(v) if v.ndim == 0 else v for k, v in res.items()}
+
+
+def train_scorer(p, q, kind="discriminator", steps=500, hidden=(64, 64), lr=1e-3, batch=128,
+                 clip=0.01, gp=10.0, seed=0, dtype=np.float64):
+    """Train a fresh network f from scratch to tell samples of p ("real") from q ("fake").
+
+    kind = "discriminator": D(x) = sigmoid(f(x)) minimises the cross-entropy
+        E_p[-log D] + E_q[-log(1 - D)]  (Adam lr, betas (0.5, 0.999));
+    kind = "critic-gp": f maximises E_p f - E_q f - gp E (||grad f(x^)|| - 1)^2 at random
+        interpolates x^ (WGAN-GP, Gulrajani et al. 2017; Adam lr, betas (0, 0.9));
+    kind = "critic-clip": f maximises E_p f - E_q f with every weight clipped to [-clip, clip]
+        after each step (WGAN, Arjovsky et al. 2017; RMSProp lr).
+    f: MLP(dim -> hidden (leaky relu) -> 1). Returns (f, rng) with rng the generator used,
+    ready to draw fresh evaluation samples.
+    """
+    if kind not in SCORERS:
+        raise ValueError(f"unknown scorer {kind!r}; allowed: {', '.join(SCORERS)}")
+    rng = np.random.default_rng(seed)
+    f = MLP((p.dim, *hidden, 1), hidden="leaky_relu", seed=rng, dtype=dtype)
+    if kind == "discriminator":
+        loss, opt = get_loss("minimax"), get_optimizer("adam", lr=lr, betas=(0.5, 0.999))
+    elif kind == "critic-gp":
+        loss, opt = get_loss("wasserstein"), get_optimizer("adam", lr=lr, betas=(0.0, 0.9))
+    else:
+        loss, opt = get_loss("wasserstein"), get_optimizer("rmsprop", lr=lr)
+    with np.errstate(over="ignore", under="ignore"):
+        for _ in range(steps):
+            xr, xf = p.sample(batch, rng, dtype=dtype), q.sample(batch, rng, dtype=dtype)
+            logits, cache = f.forward(np.concatenate([xr, xf]))
+            _, gr = loss.d_real(logits[:batch])
+            _, gf = loss.d_fake(logits[batch:])
+            _, grads = f.backward(np.concatenate([gr, gf]), cache, need_dx=False)
+            if kind == "critic-gp":
+                _, extra, _ = penalties.gradient_penalty(f, "wgan-gp", gp, xr, xf, rng)
+                for key in grads:
+                    grads[key] += extra[key]
+            opt.step(f.params, grads)
+            if kind == "critic-clip":
+                penalties.clip_weights(f.params, clip)
+    return f, rng
+
+
+SCORERS = ("discriminator", "critic-gp", "critic-clip")
+
+
+def lipschitz_estimate(f, points):
+    """max ||grad_x f(x)|| over `points` (N, dim): f's Lipschitz constant on that region.
+
+    For a piecewise-linear (leaky relu) network the gradient is constant on each linear
+    piece, so dense points give the constant on the region they cover.
+    """
+    y, cache = f.forward(points)
+    dx, _ = f.backward(np.ones_like(y), cache, need_params=False)
+    return float(np.linalg.norm(dx, axis=1).max())
+
+
+def js_estimate(D, p, q, n, rng):
+    """JS(p || q) ~= log 2 - L_D / 2 from a trained discriminator, on n fresh samples each.
+
+    L_D = E_p[-log D] + E_q[-log(1 - D)] (metrics.js_from_d_loss): a lower bound on JS,
+    tight when D is optimal. Returns (js, d_loss).
+    """
+    bce = get_loss("minimax")
+    with np.errstate(over="ignore", under="ignore"):
+        d_loss = bce.d_real(D(p.sample(n, rng)))[0] + bce.d_fake(D(q.sample(n, rng)))[0]
+    return js_from_d_loss(d_loss), d_loss
+
+
+def w1_estimate(f, p, q, n, rng, normalise=False):
+    """W1(p, q) ~= E_p f - E_q f from a trained critic f, on n fresh samples each.
+
+    This is W1 exactly when f is the best 1-Lipschitz function (Kantorovich-Rubinstein).
+    A clipped critic is K-Lipschitz for some unknown K and estimates K * W1 ("up to a
+    multiplicative constant", Arjovsky et al. 2017); with normalise=True, K is measured as
+    the largest ||grad f|| on the segments between the p and q samples (where the optimal
+    critic lives) and divided out. Returns a dict with w1, gap (E_p f - E_q f) and
+    lipschitz (K, or None when not normalising).
+    """
+    xr, xf = p.sample(n, rng), q.sample(n, rng)
+    gap = float(f(xr).mean() - f(xf).mean())
+    if not normalise:
+        return {"w1": gap, "gap": gap, "lipschitz": None}
+    t = rng.random((n, 1))
+    k = lipschitz_estimate(f, np.concatenate([xr, xf, t * xr + (1 - t) * xf]))
+    return {"w1": gap / k if k > 0 else 0.0, "gap": gap, "lipschitz": k}
+
+
+def theta_gradient(f, cost, q, n, rng):
+    """dL_G/dtheta for the generator g_theta(z) = (theta, z) of the parallel lines.
+
+    L_G is the tinygan loss `cost` (minimax, nonsaturating, wasserstein) on f's outputs for
+    n samples of q = P_theta. Since dx/dtheta = (1, 0) for every sample,
+    dL_G/dtheta = sum_i dL_G/dx_i[0] (dL_G/dx already carries the 1/n of the batch mean).
+    A negative value means increasing theta lowers G's loss. Returns a float.
+    """
+    x = q.sample(n, rng)
+    with np.errstate(over="ignore", under="ignore"):
+        logits, cache = f.forward(x)
+        _, dl = get_loss(cost).g(logits)
+        dx, _ = f.backward(dl["fake_logits"], cache, need_params=False)
+    return float(dx[:, 0].sum())
+
+
+def parallel_lines_sweep(thetas, steps=500, hidden=(64, 64), lr=1e-3, batch=128, gp=10.0,
+                         clip=0.01, n_eval=4096, seed=0, clip_critic=True):
+    """WGAN's Example 1 at every theta: closed forms beside estimates from trained networks.
+
+    For each theta, P_0 = (0, Z) is the data and P_theta = (theta, Z) the generator. Trained
+    from scratch for `steps` steps each: a discriminator (JS estimate, and the gradient
+    dL_G/dtheta it gives a generator at theta under the minimax and non-saturating costs),
+    a WGAN-GP critic (W1 estimate, and the gradient -d E f(g_theta)/dtheta it gives), and if
+    clip_critic a weight-clipped WGAN critic (W1 estimate with its measured Lipschitz
+    constant divided out). Returns a dict of (T,) arrays: theta, js, w1 (closed forms),
+    js_est, d_loss, w1_gp, w1_clip, clip_lipschitz, grad_minimax, grad_nonsat, grad_critic.
+    """
+    from tinygan.data import get_dataset
+    p = get_dataset("parallel_lines", theta=0.0)
+    keys = ("js_est", "d_loss", "w1_gp", "w1_clip", "clip_lipschitz",
+            "grad_minimax", "grad_nonsat", "grad_critic")
+    out = {k: [] for k in keys}
+    for i, theta in enumerate(thetas):
+        q = get_dataset("parallel_lines", theta=float(theta))
+        s = [seed, i]
+        D, rng = train_scorer(p, q, "discriminator", steps, hidden, lr, batch, seed=s)
+        js, d_loss = js_estimate(D, p, q, n_eval, rng)
+        out["js_est"].append(js)
+        out["d_loss"].append(d_loss)
+        out["grad_minimax"].append(theta_gradient(D, "minimax", q, n_eval, rng))
+        out["grad_nonsat"].append(theta_gradient(D, "nonsaturating", q, n_eval, rng))
+        f, rng = train_scorer(p, q, "critic-gp", steps, hidden, lr, batch, gp=gp, seed=s)
+        out["w1_gp"].append(w1_estimate(f, p, q, n_eval, rng)["w1"])
+        out["grad_critic"].append(theta_gradient(f, "wasserstein", q, n_eval, rng))
+        if clip_critic:
+            f, rng = train_scorer(p, q, "critic-clip", steps, hidden, lr, batch, clip=clip, seed=s)
+            est = w1_estimate(f, p, q, n_eval, rng, normalise=True)
+            out["w1_clip"].append(est["w1"])
+            out["clip_lipschitz"].append(est["lipschitz"])
+        else:
+            out["w1_clip"].append(np.nan)
+            out["clip_lipschitz"].append(np.nan)
+    closed = parallel_lines_divergences(np.asarray(thetas, dtype=np.float64))
+    res = {"theta": np.asarray(thetas, dtype=np.float64), "js": closed["js"], "w1": closed["w1"]}
+    res.update({k: np.asarray(v, dtype=np.float64) for k, v in out.items()})
+    return res
+
+
+# ============================================================ a generator that starts far away
+
+def _pull(trainer, n, rng):
+    """Median over n fresh samples of the pull towards the data line x_1 = 0.
+
+    Each sample's own gradient dL_G/dx_i (dx times n: dx is the gradient of the batch mean)
+    moves it by -dL_G/dx_i under gradient descent; its component towards the line is
+    dL_G/dx_i[0] * sign(x_i[0]). The median says what the bulk of the samples feel, which a
+    mean dominated by the few samples nearest the data would hide.
+    """
+    from tinygan.gan import g_gradients
+    z = rng.standard_normal((n, trainer.config.z_dim)).astype(trainer.dtype)
+    with np.errstate(over="ignore", under="ignore"):
+        _, _, info = g_gradients(trainer.G, trainer.D, trainer.loss, z)
+    return float(np.median(info["dx"][:, 0] * n * np.sign(info["x_fake"][:, 0])))
+
+
+def train_from_far(config, start=(3.0, 0.5), steps=400, record_every=10, n_eval=512):
+    """Train a GAN on the parallel lines (data: the segment x_1 = 0) from a generator far away.
+
+    Builds Trainer(config) (config.data should be "parallel_lines" with theta 0), scales G's
+    last layer by 0.3 so that its samples form a compact patch, and moves the patch by
+    `start` (added to G's last bias). Trains `steps` steps; every `record_every` steps, on
+    n_eval fresh samples, it records the mean distance to the data line, mean |x_1| (every
+    sample has to travel at least |x_1|, so this is a lower bound on W1(data, G)), and the
+    median pull towards the line that D's gradient gives a sample (see _pull).
+    Returns a dict: step, distance, pull (R,), the trainer's per-step g_grad_norm and d_fake
+    (steps,), and the trainer itself under "trainer".
+    """
+    from tinygan.gan import Trainer
+    trainer = Trainer(config)
+    last = trainer.G.n_layers
+    trainer.G.params[f"W{last}"] *= 0.3
+    trainer.G.params[f"b{last}"] += np.asarray(start, dtype=trainer.dtype)
+    rng = np.random.default_rng([config.seed, 7])
+    rec = {"step": [], "distance": [], "pull": []}
+
+    def record():
+        rec["step"].append(trainer.step)
+        rec["distance"].append(float(np.mean(np.abs(trainer.sample(n_eval, rng)[:, 0]))))
+        rec["pull"].append(_pull(trainer, n_eval, rng))
+
+    for _ in range(steps):
+        trainer.train_step()
+        if trainer.step % record_every == 0 or trainer.step == 1:
+            record()
+    h = trainer.history
+    res = {k: np.asarray(v) for k, v in rec.items()}
+    res.update({"g_grad_norm": np.asarray(h["g_grad_norm"]), "d_fake": np.asarray(h["d_fake"]),
+                "trainer": trainer})
+    return res

@@ -4,6 +4,13 @@ hunting counterexamples by hand. CI=true selects `ci`; TINYGAN_PROFILE=<name> ov
 
 import os
 
+# One BLAS thread: the tests multiply small matrices, where a second thread only adds
+# hand-off cost, and on a busy 2-core machine a spinning BLAS thread slows small matmuls
+# by an order of magnitude. Set before anything imports NumPy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(

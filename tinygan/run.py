@@ -24,7 +24,7 @@ import numpy as np
 from tinygan import checkpoint
 from tinygan.gan import STEP_COLUMNS, DivergenceError, Trainer
 
-N_FRAMES = 40
+N_FRAMES = 24   # GIF frames per run: each costs ~0.2-0.3 s of matplotlib drawing
 
 
 def write_history(history, path):
@@ -75,7 +75,7 @@ def run_training(config, out, resume=False, steps=None, progress=None, figures=T
     else:
         trainer = Trainer(config)
     frames = []
-    frame_every = max(trainer.config.steps // N_FRAMES, 1)
+    frame_every = -(-trainer.config.steps // N_FRAMES)   # ceil: at most N_FRAMES frames
     every = trainer.config.eval_every
 
     def on_step(tr, row):

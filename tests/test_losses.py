@@ -135,3 +135,15 @@ def test_bad_loss_arguments_say_what_is_allowed():
         get_loss("minimax", smooth=1.0)
     with pytest.raises(ValueError, match=r"shape \(N,\) or \(N, 1\)"):
         get_loss("minimax").g(np.zeros((3, 2)))
+
+
+def test_each_family_says_how_to_read_its_output():
+    """Sigmoid families output logits (real above 0); LSGAN regresses its raw output onto
+    0 (fake) and 1 (real), so its decision threshold is 0.5; critics score, real above 0."""
+    assert [get_loss(n).uses_sigmoid for n in LOSS_NAMES] == [True, True, False, False, False]
+    assert get_loss("least_squares").threshold == 0.5
+    assert all(get_loss(n).threshold == 0.0 for n in LOSS_NAMES if n != "least_squares")
+    # at the threshold, LSGAN's D is equally wrong about a real and a fake sample
+    half = np.array([0.5])
+    lsq = get_loss("least_squares")
+    assert lsq.d_real(half)[0] == pytest.approx(lsq.d_fake(half)[0])

@@ -34,7 +34,8 @@ class GANLoss:
     """Base class: d() is d_real() + d_fake(); subclasses write the three terms."""
 
     name = "base"
-    uses_sigmoid = True         # False for a critic, whose scores are not probabilities
+    uses_sigmoid = True         # D(x) = sigma(l); False where D's output is a raw score
+    threshold = 0.0             # D calls x real when its output is above this
     supports_smoothing = True   # False where there is no real label to smooth
 
     def __init__(self, smooth=0.0):
@@ -141,6 +142,8 @@ class LeastSquares(GANLoss):
     """
 
     name = "least_squares"
+    uses_sigmoid = False        # the output itself is regressed onto the targets 0 and 1
+    threshold = 0.5             # halfway between the fake and the real target
 
     def _d_real(self, l):
         r = l - (1.0 - self.smooth)

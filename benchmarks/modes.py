@@ -5,6 +5,11 @@
     python benchmarks/modes.py --configs best,r1 --data ring --seeds 3 --jobs 2
     python benchmarks/modes.py --out benchmarks/results/modes.md
 
+Every finished run is appended to a cache (--cache, default benchmarks/results/modes_runs.jsonl)
+keyed by its full configuration, so an interrupted benchmark resumes where it stopped and a
+changed preset (say, a new default recipe) is rerun while the others are reused. --fresh
+ignores the cache.
+
 The PacGAN protocol (REFERENCES.md, Q3): ring = 8 Gaussians on the unit circle, std 0.01;
 grid = {-4,-2,0,2,4}^2, std 0.05; 2,500 samples from the trained generator; a sample is
 high quality within 3 std of its nearest mode; a mode is captured if it gets one high-quality
@@ -16,10 +21,13 @@ Gaussian sample scores 98.9 % high quality under this rule, not 100 %.
 """
 
 import argparse
+import json
 import multiprocessing
 import os
 import sys
 import time
+
+import dataclasses
 
 import numpy as np
 
@@ -57,15 +65,24 @@ PUBLISHED = {
 DATA = ("ring", "grid")
 
 
-def run_one(job):
-    """Train one (preset, data, seed) and evaluate it; returns a dict of numbers."""
-    preset, data, seed, steps = job
-    config = presets[preset]()
+def job_config(preset, data, seed, steps):
+    """The exact Config of one run."""
     overrides = {"data": data, "seed": seed, "eval_every": 0, "eval_samples": 2500}
     if steps:
         overrides["steps"] = steps
+    return dataclasses.replace(presets[preset](), **overrides).validate()
+
+
+def job_key(preset, data, seed, steps):
+    """The cache key of a run: its whole configuration, as canonical JSON."""
+    return json.dumps(job_config(preset, data, seed, steps).to_dict(), sort_keys=True)
+
+
+def run_one(job):
+    """Train one (preset, data, seed) and evaluate it; returns a dict of numbers."""
+    preset, data, seed, steps = job
     start, cpu = time.perf_counter(), time.process_time()
-    trainer = Trainer(config, **overrides)
+    trainer = Trainer(job_config(preset, data, seed, steps))
     try:
         trainer.train()
         result = trainer.evaluate(record=False)
@@ -75,7 +92,8 @@ def run_one(job):
         failed = f"{type(err).__name__}: {err}"
     return {"preset": preset, "data": data, "seed": seed, "modes": result["modes"],
             "hq": 100.0 * result["high_quality"], "rkl": result["reverse_kl"],
-            "wall": time.perf_counter() - start, "cpu": time.process_time() - cpu, "failed": failed}
+            "wall": time.perf_counter() - start, "cpu": time.process_time() - cpu, "failed": failed,
+            "key": job_key(preset, data, seed, steps)}
 
 
 def _ms(values, fmt):
@@ -130,6 +148,11 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (default 1)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 seeds, 300 steps")
     parser.add_argument("--out", default=None, help="also write the table (markdown) to this file")
+    parser.add_argument("--cache", default=os.path.join(os.path.dirname(__file__), "results", "modes_runs.jsonl"),
+                        help="finished runs, reused when their configuration matches (default %(default)s)")
+    parser.add_argument("--fresh", action="store_true", help="ignore the cache and rerun everything")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="train nothing: print the table of the runs already in the cache")
     args = parser.parse_args(argv)
     if args.quick:
         args.seeds, args.steps = min(args.seeds, 2), args.steps or 300
@@ -143,20 +166,41 @@ def main(argv=None):
     configs = {label: p for label, p in CONFIGS.items() if p in chosen}
     configs.update({p: p for p in chosen if p not in configs.values()})
     seeds = list(range(args.seeds))
-    jobs = [(p, d, s, args.steps) for p in configs.values() for d in data_sets for s in seeds]
-    print(f"{len(jobs)} runs: {len(configs)} configurations x {data_sets} x seeds {seeds}, "
-          f"{args.jobs} at a time", file=sys.stderr)
-    results, start = [], time.perf_counter()
-    with multiprocessing.Pool(args.jobs) as pool:
-        for r in pool.imap_unordered(run_one, jobs):
+    # seed by seed, so an interrupted run leaves every configuration with the same seeds
+    jobs = [(p, d, s, args.steps) for s in seeds for p in configs.values() for d in data_sets]
+    cached = {}
+    if not args.fresh and os.path.exists(args.cache):
+        with open(args.cache) as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    cached[r["key"]] = r
+    results = [cached[k] for k in (job_key(*j) for j in jobs) if k in cached]
+    todo = [] if args.cached_only else [j for j in jobs if job_key(*j) not in cached]
+    print(f"{len(jobs)} runs: {len(configs)} configurations x {data_sets} x seeds {seeds}; "
+          f"{len(results)} from the cache, {len(todo)} to train, {args.jobs} at a time", file=sys.stderr)
+    start = time.perf_counter()
+    os.makedirs(os.path.dirname(os.path.abspath(args.cache)), exist_ok=True)
+    with multiprocessing.Pool(args.jobs) as pool, open(args.cache, "a") as cache:
+        for r in pool.imap_unordered(run_one, todo):
             results.append(r)
+            cache.write(json.dumps(r) + "\n")
+            cache.flush()
             print(f"  [{len(results)}/{len(jobs)}] {r['preset']:<15} {r['data']:<5} seed {r['seed']:<2} "
                   f"modes {r['modes']:>2} hq {r['hq']:5.1f} rkl {r['rkl']:.3f} {r['wall']:5.1f} s"
                   + (f"  FAILED {r['failed']}" if r["failed"] else ""), file=sys.stderr, flush=True)
     text = table(results, configs, data_sets)
     failed = [r for r in results if r["failed"]]
-    footer = (f"\nseeds {seeds} for every configuration; {len(results)} runs, {args.jobs} at a time, "
-              f"{time.perf_counter() - start:.0f} s in all"
+    done = {}
+    for r in results:
+        done.setdefault((r["preset"], r["data"]), []).append(r["seed"])
+    partial = {(p, d): sorted(done.get((p, d), [])) for p in configs.values() for d in data_sets
+               if sorted(done.get((p, d), [])) != seeds}
+    footer = (f"\nseeds {seeds} for every configuration"
+              + (", except (only these seeds ran): " + "; ".join(f"{p} {d} {v}" for (p, d), v in sorted(partial.items()))
+                 if partial else "")
+              + (f"; {len(results)} runs ({len(todo)} trained now, "
+              f"{args.jobs} at a time, in {time.perf_counter() - start:.0f} s; the rest from the cache)")
               + (f"; steps overridden to {args.steps}" if args.steps else "")
               + (f"; {len(failed)} runs diverged (counted as 0 modes)" if failed else ""))
     print(text + "\n" + footer)

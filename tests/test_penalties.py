@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from strategies import ACTIVATIONS, ATOL, H, KINKED, OUTPUTS, RTOL, arrays, assume_off_kinks, seeds
 from tinygan.double_backprop import input_gradient
-from tinygan.gan import Config, Trainer, d_gradients, g_gradients, presets
+from tinygan.gan import CLASSIC, Config, Trainer, d_gradients, g_gradients, presets
 from tinygan.gradcheck import numerical_gradient
 from tinygan.mlp import MLP
 from tinygan.penalties import (
@@ -19,8 +19,10 @@ from tinygan.penalties import (
     pack, unpack,
 )
 
-TINY = dict(data="ring", steps=30, batch_size=32, g_hidden=(16,), d_hidden=(16,), eval_every=0,
-            eval_samples=200)
+SMALL = dict(data="ring", steps=30, batch_size=32, g_hidden=(16,), d_hidden=(16,), eval_every=0,
+             eval_samples=200)
+# the plain GAN (no remedy switched on), small: each test switches on the remedy it tests
+TINY = dict(CLASSIC, **SMALL)
 
 
 @st.composite
@@ -140,7 +142,7 @@ def test_clipping_keeps_every_weight_inside_the_box(c, seed):
 
 
 def test_the_wgan_critic_stays_clipped_through_training():
-    t = Trainer(presets["wgan"](), **{**TINY, "steps": 10})
+    t = Trainer(presets["wgan"](), **{**SMALL, "steps": 10})
     t.train()
     c = t.config.clip
     assert c == 0.01
@@ -172,7 +174,7 @@ def test_packing_shapes_are_checked_with_clear_errors():
 
 
 def test_a_packing_discriminator_sees_m_samples_and_the_generator_gets_one_gradient_each():
-    t = Trainer(**TINY, pack=4)
+    t = Trainer(Config(**TINY), pack=4)
     assert t.D.sizes[0] == 4 * t.data.dim
     assert t.G.sizes[-1] == t.data.dim
     _, _, info = t.g_step()
@@ -218,7 +220,7 @@ def plain_history(config, steps):
 
 @pytest.mark.parametrize("schedule", ["constant", "linear", "exponential"])
 def test_instance_noise_at_sigma_zero_is_exactly_the_plain_trainer(schedule):
-    config = Config(**TINY, noise=0.0, noise_schedule=schedule)
+    config = dataclasses.replace(Config(**TINY), noise=0.0, noise_schedule=schedule)
     expected, plain = plain_history(config, TINY["steps"])
     t = Trainer(config)
     t.train()
@@ -254,7 +256,7 @@ def test_instance_noise_has_the_asked_std_and_leaves_sigma_zero_inputs_alone():
 # ----------------------------------------------------------------------------- unrolled, ema, presets
 
 def test_the_unrolled_copy_moves_but_d_itself_does_not():
-    t = Trainer(**TINY, unroll=3)
+    t = Trainer(Config(**TINY), unroll=3)
     before = t.D.copy_params()
     opt_before = t.opt_d.state_dict()
     unrolled = t.unrolled_d_params(t.sample_z(TINY["batch_size"]))
@@ -269,14 +271,14 @@ def test_the_unrolled_copy_moves_but_d_itself_does_not():
 def test_ema_samples_from_the_average_and_survives_a_checkpoint(tmp_path):
     from tinygan import checkpoint
 
-    straight = Trainer(**TINY, ema=0.9)
+    straight = Trainer(Config(**TINY), ema=0.9)
     straight.train()
     avg = straight.opt_g.average
     assert not np.array_equal(avg["W1"], straight.G.params["W1"])
     z = np.random.default_rng(0)
     assert_array_equal(straight.sample(5, np.random.default_rng(0)),
                        straight.G(z.standard_normal((5, straight.config.z_dim), dtype=np.float32), avg))
-    first = Trainer(**TINY, ema=0.9)
+    first = Trainer(Config(**TINY), ema=0.9)
     first.train(12)
     checkpoint.save(first, tmp_path / "ck.npz")
     resumed = checkpoint.load(tmp_path / "ck.npz")
@@ -295,9 +297,9 @@ def test_lr_schedule_decays_to_zero_and_resume_is_unchanged(tmp_path):
     assert lr_factor(c, 75) == pytest.approx(0.5)
     assert lr_factor(c, 100) == pytest.approx(0.0, abs=1e-12)
     assert lr_factor(dataclasses.replace(c, lr_schedule="linear"), 75) == pytest.approx(0.5)
-    straight = Trainer(**TINY, lr_schedule="linear", lr_decay_from=0.2)
+    straight = Trainer(Config(**TINY), lr_schedule="linear", lr_decay_from=0.2)
     straight.train()
-    first = Trainer(**TINY, lr_schedule="linear", lr_decay_from=0.2)
+    first = Trainer(Config(**TINY), lr_schedule="linear", lr_decay_from=0.2)
     first.train(17)
     checkpoint.save(first, tmp_path / "ck.npz")
     resumed = checkpoint.load(tmp_path / "ck.npz")
@@ -310,7 +312,7 @@ def test_every_preset_validates_and_trains(name):
     config = presets[name]()
     assert (presets[name].__doc__ or "").strip(), "tinygan list shows the docstring"
     assert Config.from_dict(config.to_dict()) == config
-    t = Trainer(config, **{**TINY, "steps": 3})
+    t = Trainer(config, **{**SMALL, "steps": 3})
     t.train()
     assert np.isfinite(t.history["g_loss"]).all()
 
@@ -340,3 +342,18 @@ def test_bad_remedy_settings_are_refused(field, value, message):
         overrides["loss"] = "wasserstein"
     with pytest.raises(ValueError, match=message):
         Config(**overrides).validate()
+
+
+def test_data_init_moves_only_ds_first_biases_and_draws_nothing_from_the_training_stream():
+    zero = Trainer(Config(**TINY))
+    data = Trainer(Config(**TINY), d_init="data")
+    for key in zero.D.params:
+        if key != "b1":
+            assert_array_equal(zero.D.params[key], data.D.params[key])
+    assert not np.array_equal(zero.D.params["b1"], data.D.params["b1"])
+    assert zero.rng.bit_generator.state == data.rng.bit_generator.state
+    # each first-layer boundary w_j . x + b_j = 0 passes through a point of the data
+    W1, b1 = data.D.params["W1"], data.D.params["b1"]
+    assert np.all(np.abs(b1) <= np.linalg.norm(W1, axis=0) * 1.1)   # ring: |p| <= ~1
+    with pytest.raises(ValueError, match="allowed: zero, data"):
+        Config(d_init="random").validate()

@@ -16,6 +16,7 @@ from tinygan.optim import OPTIMIZERS
 from tinygan.penalties import SCHEDULES as NOISE_SCHEDULES
 
 LR_SCHEDULES = ("constant", "linear", "cosine")
+D_INITS = ("zero", "data")
 
 
 @dataclasses.dataclass
@@ -37,26 +38,27 @@ class Config:
     g_activation: str = "relu"
     d_activation: str = "leaky_relu"
     g_output: str = "none"              # "tanh" for images in [-1, 1]
+    d_init: str = "data"                # D's first-layer biases: "zero" or "data" (see Trainer)
     optimizer: str = "adam"
     g_lr: float = 1e-3
     d_lr: float = 1e-3
     betas: tuple = (0.5, 0.999)         # Adam only
     momentum: float = 0.0               # SGD only
-    lr_schedule: str = "constant"       # constant, linear or cosine decay to 0 ...
+    lr_schedule: str = "cosine"         # constant, linear or cosine decay to 0 ...
     lr_decay_from: float = 0.5          # ... starting at this fraction of the steps
     d_steps: int = 1
     batch_size: int = 256
-    steps: int = 2000
-    noise: float = 0.0                  # instance noise std on D's inputs (0: off)
+    steps: int = 6000
+    noise: float = 0.2                  # instance noise std on D's inputs (0: off)
     noise_schedule: str = "linear"      # constant, linear or exponential annealing to 0 ...
-    noise_anneal_steps: int = 0         # ... over this many steps (0: the whole run)
+    noise_anneal_steps: int = 2400      # ... over this many steps (0: the whole run)
     clip: float = 0.0                   # clip D's weights to [-clip, clip] (0: off; WGAN 0.01)
     gp: float = 0.0                     # WGAN-GP weight lambda at interpolates (0: off)
     r1: float = 0.0                     # R1 weight gamma: gamma/2 E||grad D(real)||^2 (0: off)
     r2: float = 0.0                     # R2 weight gamma: gamma/2 E||grad D(fake)||^2 (0: off)
     pack: int = 1                       # PacGAN: D judges this many samples at once
     unroll: int = 0                     # G steps against D advanced this many steps (0: off)
-    ema: float = 0.0                    # decay of the average of G's weights used to sample (0: off)
+    ema: float = 0.999                  # decay of the average of G's weights used to sample (0: off)
     seed: int = 0
     dtype: str = "float32"
     eval_every: int = 250               # distribution metrics every so many steps (0: never)
@@ -94,6 +96,7 @@ class Config:
              f"ema must be in [0, 1) (0 turns it off; 0.999 is typical), got {self.ema!r}")
         need(number(self.lr_decay_from) and 0 <= self.lr_decay_from < 1,
              f"lr_decay_from must be in [0, 1) (a fraction of the steps), got {self.lr_decay_from!r}")
+        need(self.d_init in D_INITS, f"unknown d_init {self.d_init!r}; allowed: {', '.join(D_INITS)}")
         need(self.lr_schedule in LR_SCHEDULES,
              f"unknown lr_schedule {self.lr_schedule!r}; allowed: {', '.join(LR_SCHEDULES)}")
         need(self.noise_schedule in NOISE_SCHEDULES,
@@ -143,7 +146,7 @@ def lr_factor(config, step):
 # The plain GAN every remedy is added to, pinned field by field so that changing the default
 # recipe never changes the baselines.
 CLASSIC = dict(loss="nonsaturating", smooth=0.0, z_dim=16, g_hidden=(128, 128), d_hidden=(128, 128),
-               g_activation="relu", d_activation="leaky_relu", g_output="none", optimizer="adam",
+               g_activation="relu", d_activation="leaky_relu", g_output="none", d_init="zero", optimizer="adam",
                g_lr=1e-3, d_lr=1e-3, momentum=0.0,
                betas=(0.5, 0.999), lr_schedule="constant", lr_decay_from=0.5, d_steps=1,
                batch_size=256, steps=2000, noise=0.0, noise_schedule="linear", noise_anneal_steps=0,

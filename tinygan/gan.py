@@ -10,7 +10,8 @@ The remedies, each a Config field (so a `tinygan train --flag`) and off by defau
 the default recipe uses it: instance noise (noise, noise_schedule), label smoothing (smooth),
 weight clipping (clip), gradient penalties (gp, r1, r2), packing (pack), an unrolled
 discriminator (unroll), an average of G's weights (ema) and a learning-rate schedule
-(lr_schedule). The penalties' math is in penalties.py and double_backprop.py.
+(lr_schedule). Config and the presets live in config.py, the penalties in penalties.py
+and double_backprop.py.
 """
 
 import dataclasses
@@ -163,6 +164,8 @@ class Trainer:
                      output=config.g_output, seed=np.random.default_rng(seeds[0]), dtype=self.dtype)
         self.D = MLP((self.data.dim * config.pack, *config.d_hidden, 1), hidden=config.d_activation,
                      seed=np.random.default_rng(seeds[1]), dtype=self.dtype)
+        if config.d_init == "data":
+            self._data_init_d(np.random.default_rng(seeds[1].spawn(1)[0]))
         self.loss = get_loss(config.loss, smooth=config.smooth)
         self.opt_g = _optimizer(config, config.g_lr)
         if config.ema:
@@ -171,6 +174,22 @@ class Trainer:
         self.step = 0
         self.history = {name: [] for name in STEP_COLUMNS}
         self.evaluations = []
+
+    def _data_init_d(self, rng):
+        """Put each first-layer unit's boundary of D through a random real (packed) sample.
+
+        With zero biases every layer of a leaky-ReLU D is positively homogeneous at the
+        start: all first-layer boundaries w.x = 0 pass through the origin, and Adam moves a
+        bias by about lr per step, so carving cells around modes 4 units away (the grid)
+        takes thousands of steps. Setting b1_j = -w_j . p_j for a real sample p_j spreads the
+        boundaries over the data from step 0 (a data-dependent initialization, in the
+        spirit of Krahenbuhl et al. 2016 and Salimans & Kingma 2016). Its own random stream:
+        the weights and the training stream are the same as with d_init="zero".
+        """
+        W1 = self.D.params["W1"]
+        m = self.config.pack
+        points = penalties.pack(self.data.sample(W1.shape[1] * m, rng, dtype=self.dtype), m)
+        self.D.params["b1"][...] = -np.sum(points * W1.T, axis=1)
 
     # ------------------------------------------------------------------ sampling
     def sample_z(self, n):
@@ -228,14 +247,18 @@ class Trainer:
         """D's parameters advanced `unroll` steps on a copy (Metz et al. 2016), first order.
 
         The copy starts from D's weights and optimizer state and takes `unroll` ordinary D
-        updates on one real batch and the fakes G(z) of this generator step. The generator
-        then steps against the copy; D itself is not changed. Kept from Metz et al.: the
-        surrogate loss f(theta_G, theta_D^K) with K look-ahead steps of D's own optimizer.
-        Dropped: the terms that backpropagate through the K updates (d theta_D^K / d theta_G,
-        second order, through the optimizer); G's gradient is the partial derivative at
-        theta_D^K. The paper's Fig./App. show the full gradient matters most for small
-        unrolling; the first-order surrogate is what most reimplementations use, and it
-        keeps the library free of third derivatives through Adam.
+        updates (noise, packing, penalties and clipping included) on one real batch and the
+        fakes G(z) of this generator step; D itself is not changed. Metz et al. (eq. 6) write
+        G's gradient of the surrogate f(theta_G, theta_D^K(theta_G, theta_D)) as
+
+            df/dtheta_G = df/dtheta_G |_(theta_D^K)  +  df/dtheta_D^K . dtheta_D^K/dtheta_G.
+
+        Kept: the first term, the ordinary generator gradient taken against the look-ahead
+        discriminator theta_D^K, with K steps of D's own optimizer. Dropped: the second term,
+        how D's K updates would react to a change in G, which needs differentiating through
+        K optimizer steps (Hessian-vector products of D's loss, through Adam's moments).
+        This first-order surrogate is the common cheap form; it keeps the look-ahead but not
+        the "anticipate D's reaction" term the paper credits with part of the effect.
         """
         params = self.D.copy_params()
         opt = _optimizer(self.config, self.opt_d.lr)

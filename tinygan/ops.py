@@ -39,7 +39,11 @@ def linear_backward(dy, cache, need_dx=True, need_params=True):
     (the generator step only needs D's input gradient, never D's own).
     """
     x, W = cache
-    dx = dy @ W.T if need_dx else None
+    dx = None
+    if need_dx:
+        # With one output unit (a logit) dy @ W^T is an outer product: broadcasting
+        # dy (N, 1) * W^T (1, D_in) gives the same numbers many times faster than BLAS.
+        dx = dy * W.T if W.shape[1] == 1 else dy @ W.T
     grads = {"W": x.T @ dy, "b": dy.sum(axis=0)} if need_params else {}
     return dx, grads
 
@@ -102,7 +106,9 @@ def leaky_relu_forward(x, slope=0.2, out=None):
 
 def leaky_relu_backward(dy, y, slope=0.2, out=None):
     """dx = dy if y > 0 else slope * dy (y has the sign of x)."""
-    return np.multiply(dy, np.where(y > 0, 1.0, slope).astype(dy.dtype, copy=False), out=out)
+    d = (y > 0).astype(dy.dtype)     # [y > 0] as 0.0 / 1.0, in dy's dtype
+    np.maximum(d, slope, out=d)      # f'(x) = max([y > 0], slope): 1 where y > 0, else slope
+    return np.multiply(dy, d, out=out)
 
 
 def tanh_forward(x, out=None):
@@ -113,7 +119,9 @@ def tanh_forward(x, out=None):
 
 def tanh_backward(dy, y, out=None):
     """dx = dy * (1 - y^2)."""
-    return np.multiply(dy, 1.0 - y * y, out=out)
+    d = y * y
+    np.subtract(1.0, d, out=d)       # d = 1 - y^2, in place
+    return np.multiply(dy, d, out=out)
 
 
 def sigmoid_forward(x, out=None):

@@ -47,6 +47,16 @@ class Optimizer:
             table[key] = np.zeros_like(like)
         return table[key]
 
+    def _scratch(self, like):
+        """A work array shaped like `like`: a view of one buffer the optimizer reuses.
+
+        It is not state (not saved, not restored): each update overwrites it before reading.
+        """
+        work = getattr(self, "_work", None)
+        if work is None or work.size < like.size or work.dtype != like.dtype:
+            work = self._work = np.empty(like.size, dtype=like.dtype)
+        return work[:like.size].reshape(like.shape)
+
     def step(self, params, grads):
         """Update every params[k] in place using grads[k]."""
         missing = set(params) - set(grads)
@@ -123,18 +133,23 @@ class Adam(Optimizer):
     def _update(self, key, p, g):
         m = self._slot("m", key, p)
         v = self._slot("v", key, p)
+        w = self._scratch(p)  # every line below writes into m, v, w or p: no temporaries
         b1, b2 = self.b1, self.b2
         m *= b1
-        m += (1.0 - b1) * g
+        m += np.multiply(g, 1.0 - b1, out=w)            # m <- b1 m + (1 - b1) g
         v *= b2
-        v += (1.0 - b2) * (g * g)
+        np.multiply(g, g, out=w)
+        w *= 1.0 - b2
+        v += w                                          # v <- b2 v + (1 - b2) g^2
         bc1 = 1.0 - b1 ** self.t
         bc2 = 1.0 - b2 ** self.t
         # denominator sqrt(v_hat) + eps, computed as sqrt(v) / sqrt(bc2) + eps
-        denom = np.sqrt(v)
-        denom /= math.sqrt(bc2)  # a Python float: keeps a float32 model in float32
-        denom += self.eps
-        p -= (self.lr / bc1) * (m / denom)
+        np.sqrt(v, out=w)
+        w /= math.sqrt(bc2)  # a Python float: keeps a float32 model in float32
+        w += self.eps
+        np.divide(m, w, out=w)
+        w *= self.lr / bc1
+        p -= w                                          # p <- p - lr/bc1 * m / (sqrt(v_hat) + eps)
 
 
 class RMSProp(Optimizer):

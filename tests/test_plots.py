@@ -80,7 +80,7 @@ def test_snapshot_arrows_are_minus_dx_from_g_gradients(ring):
     snap = tp.snapshot(ring, n=n, n_arrows=40, rng=np.random.default_rng(7))
     # snapshot draws z first from its rng, so the same seed gives the same z
     z = np.random.default_rng(7).standard_normal((n, ring.config.z_dim), dtype=ring.dtype)
-    _, _, info = g_gradients(ring.G, ring.D, ring.loss, z)
+    _, _, info = g_gradients(ring.G, ring.D, ring.loss, z, g_params=ring.g_params)
     np.testing.assert_array_equal(snap["fake"], info["x_fake"])
     np.testing.assert_array_equal(snap["arrows"], -info["dx"][snap["arrow_index"]])
     assert np.abs(snap["arrows"]).max() > 0, "a trained D gives G a non-zero push"
@@ -303,3 +303,17 @@ def test_log_ticks_are_round_numbers_inside_the_range(values):
     labels = [ax.yaxis.get_major_formatter()(t) for t in ticks]
     assert all("10^" not in lab and "times" not in lab for lab in labels), labels
     plt.close(fig)
+
+
+def test_snapshot_of_a_packed_discriminator_uses_whole_packs():
+    """PacGAN's D judges m samples at once: the arrows come from packs of m, and the heatmap
+    shows D's score of a pack of m copies of each grid point."""
+    t = tiny("ring", pack=3, batch_size=66)
+    snap = tp.snapshot(t, n=100, grid=9, rng=np.random.default_rng(3))
+    assert len(snap["fake"]) == 99            # 33 whole packs of 3
+    point = np.array([[snap["grid_x"][4], snap["grid_y"][2]]], dtype=t.dtype)
+    expected = 1 / (1 + np.exp(-t.D(np.tile(point, (1, 3)))[0, 0]))
+    assert snap["d_grid"][2, 4] == pytest.approx(expected, rel=1e-5)
+    z = np.random.default_rng(3).standard_normal((100, t.config.z_dim), dtype=t.dtype)
+    _, _, info = g_gradients(t.G, t.D, t.loss, z[:99], pack=3, g_params=t.g_params)
+    np.testing.assert_array_equal(snap["arrows"], -info["dx"][snap["arrow_index"]])

@@ -47,16 +47,18 @@ def d_gradients(D, loss, x_real, x_fake, d_params=None):
     return v_real + v_fake, grads, info
 
 
-def g_gradients(G, D, loss, z, d_params=None, pack=1, sigma=0.0, rng=None):
+def g_gradients(G, D, loss, z, d_params=None, pack=1, sigma=0.0, rng=None, g_params=None):
     """The generator's loss and its parameter gradients, backpropagated through D.
 
+    g_params / d_params override G's / D's own parameters (the averaged generator, a copy
+    of D advanced a few steps).
     pack > 1 joins m consecutive samples into one input of D (PacGAN); sigma > 0 adds
     instance noise N(0, sigma^2) to the samples D sees (drawn from rng). Both are undone on
     the way back: the noise adds nothing to the gradient, the packing is a reshape.
     Returns (value, grads, info): info holds x_fake, the fake logits and dx (N, data dim),
     D's gradient with respect to the generated samples (the only signal G ever receives).
     """
-    x_fake, g_cache = G.forward(z)
+    x_fake, g_cache = G.forward(z, g_params)
     x_seen = penalties.pack(penalties.add_instance_noise(x_fake, sigma, rng), pack)
     logits, d_cache = D.forward(x_seen, d_params)
     value, dlogits = loss.g(logits)

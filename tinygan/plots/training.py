@@ -98,8 +98,14 @@ def snapshot(trainer, n=512, grid=80, rng=None, n_arrows=64, limits=None):
     dtype = trainer.dtype
     z = rng.standard_normal((n, trainer.config.z_dim), dtype=dtype)
     real = trainer.data.sample(n, rng, dtype=dtype)
-    _, _, info = g_gradients(trainer.G, trainer.D, trainer.loss, z)
+
+    # the generator that trainer.sample draws from (the weight average when ema > 0); with
+    # packing, D judges m samples at once, so the batch is a whole number of packs
+    m = trainer.config.pack
+    _, _, info = g_gradients(trainer.G, trainer.D, trainer.loss, z[: n - n % m], pack=m,
+                             g_params=trainer.g_params)
     fake, dx = info["x_fake"], info["dx"]
+    n = len(fake)
     limits = _data_limits(trainer.data) if limits is None else np.asarray(limits, dtype=np.float64)
     if limits.shape != (dim, 2) or not np.all(limits[:, 0] < limits[:, 1]):
         raise ValueError(f"limits must have shape ({dim}, 2) with low < high in each row, "
@@ -112,7 +118,8 @@ def snapshot(trainer, n=512, grid=80, rng=None, n_arrows=64, limits=None):
         gy = np.linspace(*limits[1], grid)
         xx, yy = np.meshgrid(gx, gy)          # xy indexing: row i is y = gy[i]
         points = np.stack([xx.ravel(), yy.ravel()], axis=1)
-    out = trainer.D(points.astype(dtype))[:, 0]
+    # D's output at each grid point; a packed D is shown the point m times over
+    out = trainer.D(np.tile(points.astype(dtype), (1, m)))[:, 0]
     if trainer.loss.uses_sigmoid:
         out = sigmoid(out)
     idx = np.arange(min(n_arrows, n))

@@ -120,3 +120,14 @@ def test_the_default_configuration_covers_the_ring():
     t.train()
     result = t.evaluate(record=False)
     assert result["modes"] == 8, result
+
+
+def test_accuracy_uses_each_loss_family_threshold():
+    """LSGAN's D regresses onto 0 and 1, so it calls x real above 1/2, not above 0."""
+    t = Trainer(**{**TINY, "loss": "least_squares", "steps": 1, "eval_every": 0})
+    _, info = t.d_step()
+    t2 = Trainer(**{**TINY, "loss": "least_squares", "steps": 1, "eval_every": 0})
+    row = t2.train_step()
+    assert row["d_acc_real"] == float(np.mean(info["real_logits"] > 0.5))
+    assert row["d_acc_fake"] == float(np.mean(info["fake_logits"] < 0.5))
+    assert row["d_real"] == pytest.approx(float(np.mean(info["real_logits"])))  # raw, no sigmoid

@@ -303,8 +303,8 @@ class Trainer:
             "step": self.step,
             "d_loss": d_value, "d_loss_real": d_info["loss_real"], "d_loss_fake": d_info["loss_fake"],
             "g_loss": g_value,
-            "d_acc_real": float(np.mean(d_info["real_logits"] > 0)),
-            "d_acc_fake": float(np.mean(d_info["fake_logits"] < 0)),
+            "d_acc_real": float(np.mean(d_info["real_logits"] > self.loss.threshold)),
+            "d_acc_fake": float(np.mean(d_info["fake_logits"] < self.loss.threshold)),
             "d_real": self._prob(d_info["real_logits"]), "d_fake": self._prob(g_info["fake_logits"]),
             "g_grad_norm": g_norm, "d_input_grad_norm": dx_norm,
         }

@@ -72,7 +72,8 @@ def snapshot(trainer, n=512, grid=80, rng=None, n_arrows=64, limits=None):
 
     Returns a dict (dim = data dimension, m = min(n_arrows, n)):
         step, dim, data, loss   int, int, str, str
-        uses_sigmoid            bool: d_grid holds D(x) = sigmoid(logit), else critic scores
+        uses_sigmoid            bool: d_grid holds D(x) = sigmoid(logit), else D's raw scores
+        threshold               D's raw output above which it calls x real (least squares: 1/2)
         real, fake              (n, dim) samples
         limits                  (dim, 2) rows (low, high) per axis
         grid_x                  (grid,) points along x;   2-D only: grid_y (grid,)
@@ -128,6 +129,7 @@ def snapshot(trainer, n=512, grid=80, rng=None, n_arrows=64, limits=None):
         "step": int(trainer.step), "dim": dim, "data": trainer.data.name,
         "loss": trainer.config.loss,
         "uses_sigmoid": bool(trainer.loss.uses_sigmoid),
+        "threshold": float(trainer.loss.threshold),   # where D's raw output says "real"
         "real": real, "fake": fake, "limits": limits, "grid_x": gx,
         "d_grid": out.reshape(grid, grid) if dim == 2 else out,
         "arrow_index": idx, "arrows": -dx[idx],
@@ -189,8 +191,9 @@ def _draw_2d(ax, snap, cax=None, limits=None, legend=True):
     if snap["uses_sigmoid"]:
         vmin, vmax, mid, label = 0.0, 1.0, 0.5, "D(x) = P(real)"
     else:
-        m = float(np.abs(d).max()) or 1.0
-        vmin, vmax, mid, label = -m, m, 0.0, "critic score f(x)"
+        mid = snap.get("threshold", 0.0)   # 0 for a critic, 1/2 for least squares
+        m = float(np.abs(d - mid).max()) or 1.0
+        vmin, vmax, label = mid - m, mid + m, "D's raw score f(x)"
     hx, hy = (gx[1] - gx[0]) / 2, (gy[1] - gy[0]) / 2
     im = ax.imshow(d, origin="lower", extent=(gx[0] - hx, gx[-1] + hx, gy[0] - hy, gy[-1] + hy),
                    cmap=D_CMAP, vmin=vmin, vmax=vmax, interpolation="bilinear", zorder=0)
@@ -252,9 +255,10 @@ def _draw_1d(ax, snap, limits=None, legend=True):
     ax2.spines["right"].set_visible(True)
     ax2.grid(False)
     gx, d = snap["grid_x"], snap["d_grid"]
-    label = "D(x) = P(real)" if snap["uses_sigmoid"] else "critic score f(x)"
+    label = "D(x) = P(real)" if snap["uses_sigmoid"] else "D's raw score f(x)"
     ax2.plot(gx, d, color=NEUTRAL, lw=2, label=label)
-    ax2.axhline(0.5 if snap["uses_sigmoid"] else 0.0, color=NEUTRAL, lw=0.8, ls=":")
+    ax2.axhline(0.5 if snap["uses_sigmoid"] else snap.get("threshold", 0.0), color=NEUTRAL,
+                lw=0.8, ls=":")
     if snap["uses_sigmoid"]:
         ax2.set_ylim(-0.02, 1.02)
     ax2.set_ylabel(label)

@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 
 from tinygan.gan import Trainer, g_gradients
-from tinygan.plots import training as tp
+from tinygan import plots as tp
+from tinygan.plots import curves, snapshots
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TINY = dict(steps=20, batch_size=64, eval_every=0, g_hidden=(16,), d_hidden=(16,))
@@ -139,12 +140,12 @@ def test_snapshot_rejects_bad_sizes_and_limits(ring):
 
 def test_scaled_arrows_keep_direction_and_cap_length():
     arrows = np.array([[3.0, 4.0], [0.0, 1e-3], [300.0, 0.0], [0.0, -2.0]])
-    out = tp._scaled_arrows(arrows, span=10.0)
+    out = snapshots._scaled_arrows(arrows, span=10.0)
     unit_in = arrows / np.linalg.norm(arrows, axis=1, keepdims=True)
     unit_out = out / np.linalg.norm(out, axis=1, keepdims=True)
     np.testing.assert_allclose(unit_out, unit_in, atol=1e-12)
     assert np.linalg.norm(out, axis=1).max() <= 1.6 * 0.09 * 10.0 + 1e-12
-    np.testing.assert_array_equal(tp._scaled_arrows(np.zeros((3, 2)), 10.0), 0.0)
+    np.testing.assert_array_equal(snapshots._scaled_arrows(np.zeros((3, 2)), 10.0), 0.0)
 
 
 # ------------------------------------------------------------------------ figures
@@ -235,10 +236,10 @@ def test_plot_curves_of_a_critic_draws_no_log2_line():
 
 def test_smoothing_is_a_centred_moving_average():
     y = np.arange(10.0)
-    np.testing.assert_allclose(tp._smooth(y, 3)[1:-1], y[1:-1])    # linear: unchanged inside
-    assert tp._smooth(y, 3)[0] == pytest.approx(0.5)                # shrunken window at the end
+    np.testing.assert_allclose(curves._smooth(y, 3)[1:-1], y[1:-1])    # linear: unchanged inside
+    assert curves._smooth(y, 3)[0] == pytest.approx(0.5)                # shrunken window at the end
     noisy = np.random.default_rng(0).standard_normal(2000)
-    assert tp._smooth(noisy, 51).std() < 0.3 * noisy.std()
+    assert curves._smooth(noisy, 51).std() < 0.3 * noisy.std()
 
 
 def test_plot_curves_rejects_empty_or_broken_history(ring):
@@ -296,7 +297,7 @@ def test_log_ticks_are_round_numbers_inside_the_range(values):
     fig, ax = plt.subplots()
     ax.set_yscale("log")
     ax.plot([0, 1], values)
-    tp._log_ticks(ax, values)
+    curves._log_ticks(ax, values)
     ticks = ax.yaxis.get_major_locator()()
     assert len(ticks) >= 2
     assert all(min(values) <= t <= max(values) for t in ticks)

@@ -37,7 +37,7 @@ def write_history(history, path):
 
 def _figures(trainer, out, frames):
     """Draw the run's figures into `out`; return {name: path}."""
-    from tinygan.plots import training as tp
+    from tinygan import plots as tp
 
     rng = np.random.default_rng([trainer.config.seed, trainer.step, 2])
     title = f"{trainer.config.data}, {trainer.config.loss} loss"
@@ -80,7 +80,7 @@ def run_training(config, out, resume=False, steps=None, progress=None, figures=T
 
     def on_step(tr, row):
         if tr.data.dim == 2 and figures and tr.step % frame_every == 0:
-            from tinygan.plots.training import snapshot
+            from tinygan.plots.snapshots import snapshot
             # a diverging run may overflow here one step before the trainer reports it
             with np.errstate(over="ignore", invalid="ignore"):
                 frames.append(snapshot(tr, rng=np.random.default_rng([tr.config.seed, tr.step, 3])))

@@ -42,7 +42,8 @@ def _figures(trainer, out, frames):
     rng = np.random.default_rng([trainer.config.seed, trainer.step, 2])
     title = f"{trainer.config.data}, {trainer.config.loss} loss"
     paths = {"curves": str(out / "curves.png")}
-    tp.plot_curves(trainer.history, trainer.evaluations, path=paths["curves"], title=title)
+    tp.plot_curves(trainer.history, trainer.evaluations, path=paths["curves"], title=title,
+                   loss=trainer.config.loss)
     if trainer.data.dim == 2:
         paths["samples"] = str(out / "samples.png")
         tp.plot_snapshot(tp.snapshot(trainer, rng=rng), path=paths["samples"])

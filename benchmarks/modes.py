@@ -206,9 +206,13 @@ def main(argv=None):
     print(text + "\n" + footer)
     if args.out:
         with open(args.out, "w") as f:
+            given = argv if argv is not None else sys.argv[1:]
+            command = " ".join(a for a in given if a != "--cached-only" and not a.startswith("--out")
+                               and a != args.out)
             f.write("# Mode coverage: tinygan's remedies against the published rows\n\n"
-                    f"`python benchmarks/modes.py {' '.join(argv if argv is not None else sys.argv[1:])}`"
-                    "\n\n" + text + "\n" + footer + "\n")
+                    f"Made by `python benchmarks/modes.py {command}` (mean ± std over the seeds; "
+                    "wall time with the runs sharing two busy cores, CPU time per run beside it).\n\n"
+                    + text + "\n" + footer + "\n")
     return 0
 
 

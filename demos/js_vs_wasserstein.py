@@ -17,10 +17,8 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # tiny matrices: threads only cost time
 
-import argparse  # noqa: E402
 import dataclasses  # noqa: E402
 import math  # noqa: E402
-import textwrap  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -28,6 +26,7 @@ import numpy as np  # noqa: E402
 from tinygan import probes  # noqa: E402
 from tinygan.gan import presets  # noqa: E402
 from tinygan.plots import probes as pplots  # noqa: E402
+from tinygan.report import demo_main  # noqa: E402
 
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/demos/js_vs_wasserstein"
@@ -193,25 +192,8 @@ def run(quick=False, out=OUT):
             "table": rows_a + rows_b, "claims": {**claims_a, **claims_b}}
 
 
-def _print_table(rows):
-    cols = ["quantity", "paper", "tinygan", "difference"]
-    cells = [[str(r[c]) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    for row in [cols, ["-" * w for w in widths]] + cells:
-        print("  ".join(s.ljust(w) for s, w in zip(row, widths)).rstrip())
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=QUESTION)
-    parser.add_argument("--quick", action="store_true", help="fewer thetas and steps, for tests")
-    parser.add_argument("--out", default=OUT, help=f"folder for the figures (default {OUT})")
-    args = parser.parse_args(argv)
-    res = run(quick=args.quick, out=args.out)
-    print(res["question"], "\n")
-    print(textwrap.fill(res["answer"], 96), "\n")
-    _print_table(res["table"])
-    print("\nclaims:", ", ".join(f"{k}={v}" for k, v in res["claims"].items()))
-    print("figures:", *res["figures"], sep="\n  ")
+    demo_main(run, QUESTION, OUT, "fewer thetas and steps, for tests", argv)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,7 @@ the published table, and beside tinygan's own 10-seed benchmark if it has been r
     python demos/mode_collapse.py --quick    # a few seconds, for tests
 """
 
-import argparse
 import re
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ from tinygan.config import presets
 from tinygan.data import get_dataset
 from tinygan.plots import compare
 from tinygan.sweep import at_budget, train_runs
+from tinygan.report import demo_main
 
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/demos/mode_collapse"
@@ -242,25 +241,8 @@ def run(quick=False, out=OUT):
             "stats": {f"{n}/{d}": v for (n, d), v in stats.items()}}
 
 
-def _print_table(rows):
-    cols = ["quantity", "paper", "tinygan", "difference"]
-    cells = [[str(r[c]) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    for row in [cols, ["-" * w for w in widths]] + cells:
-        print("  ".join(s.ljust(w) for s, w in zip(row, widths)).rstrip())
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=QUESTION)
-    parser.add_argument("--quick", action="store_true", help="one seed, 150 steps, for tests")
-    parser.add_argument("--out", default=OUT, help=f"folder for the figures (default {OUT})")
-    args = parser.parse_args(argv)
-    res = run(quick=args.quick, out=args.out)
-    print(res["question"], "\n")
-    print(textwrap.fill(res["answer"], 96), "\n")
-    _print_table(res["table"])
-    print("\nclaims:", ", ".join(f"{k}={v}" for k, v in res["claims"].items()))
-    print("figures:", *res["figures"], sep="\n  ")
+    demo_main(run, QUESTION, OUT, "one seed, 150 steps, for tests", argv)
 
 
 if __name__ == "__main__":

@@ -10,14 +10,13 @@ Two games small enough to solve by hand, each run with the settings of the paper
     python demos/nash_equilibrium.py --quick    # smaller figures, same numbers
 """
 
-import argparse
-import textwrap
 from pathlib import Path
 
 import numpy as np
 
 from tinygan import games
 from tinygan.plots import games as gplots
+from tinygan.report import demo_main
 
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/demos/nash_equilibrium"
@@ -193,25 +192,8 @@ def run(quick=False, out=OUT):
             "table": rows_a + rows_b, "claims": {**claims_a, **claims_b}}
 
 
-def _print_table(rows):
-    cols = ["quantity", "paper", "tinygan", "difference"]
-    cells = [[str(r[c]) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    for row in [cols, ["-" * w for w in widths]] + cells:
-        print("  ".join(s.ljust(w) for s, w in zip(row, widths)).rstrip())
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=QUESTION)
-    parser.add_argument("--quick", action="store_true", help="coarser figures, for tests")
-    parser.add_argument("--out", default=OUT, help=f"folder for the figures (default {OUT})")
-    args = parser.parse_args(argv)
-    res = run(quick=args.quick, out=args.out)
-    print(res["question"], "\n")
-    print(textwrap.fill(res["answer"], 96), "\n")
-    _print_table(res["table"])
-    print("\nclaims:", ", ".join(f"{k}={v}" for k, v in res["claims"].items()))
-    print("figures:", *res["figures"], sep="\n  ")
+    demo_main(run, QUESTION, OUT, "coarser figures, for tests", argv)
 
 
 if __name__ == "__main__":

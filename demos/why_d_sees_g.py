@@ -9,8 +9,6 @@ recipe, same budget as the standard GAN; only what D is shown differs.
     python demos/why_d_sees_g.py --quick    # a few seconds, for tests
 """
 
-import argparse
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +17,7 @@ from tinygan.config import presets
 from tinygan.data import get_dataset
 from tinygan.plots import compare
 from tinygan.sweep import at_budget, train_runs
+from tinygan.report import demo_main
 
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/demos/why_d_sees_g"
@@ -156,25 +155,8 @@ def run(quick=False, out=OUT):
             "captions": captions, "table": table, "claims": claims, "stats": stats}
 
 
-def _print_table(rows):
-    cols = ["quantity", "paper", "tinygan", "difference"]
-    cells = [[str(r[c]) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    for row in [cols, ["-" * w for w in widths]] + cells:
-        print("  ".join(s.ljust(w) for s, w in zip(row, widths)).rstrip())
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=QUESTION)
-    parser.add_argument("--quick", action="store_true", help="one seed, 200 steps, for tests")
-    parser.add_argument("--out", default=OUT, help=f"folder for the figures (default {OUT})")
-    args = parser.parse_args(argv)
-    res = run(quick=args.quick, out=args.out)
-    print(res["question"], "\n")
-    print(textwrap.fill(res["answer"], 96), "\n")
-    _print_table(res["table"])
-    print("\nclaims:", ", ".join(f"{k}={v}" for k, v in res["claims"].items()))
-    print("figures:", *res["figures"], sep="\n  ")
+    demo_main(run, QUESTION, OUT, "one seed, 200 steps, for tests", argv)
 
 
 if __name__ == "__main__":

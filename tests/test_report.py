@@ -47,3 +47,23 @@ def test_first_sentence_and_data_uri(tmp_path):
     p.write_bytes(b"\x89PNG")
     assert data_uri(p) == "data:image/png;base64," + base64.b64encode(b"\x89PNG").decode()
     assert render_report([]).count("<section") == 0
+
+
+def test_demo_main_prints_question_answer_aligned_table_and_claims(capsys, tmp_path):
+    from tinygan.report import demo_main, format_table
+
+    rows = [{"quantity": "r_100", "paper": "2.326", "tinygan": "2.3259", "difference": "-0.0001"},
+            {"quantity": "JS at theta != 0", "paper": "log 2", "tinygan": "0.6931", "difference": "0"}]
+    lines = format_table(rows).splitlines()
+    assert lines[0].split() == ["quantity", "paper", "tinygan", "difference"]
+    assert lines[2].index("2.326") == lines[3].index("log 2") == lines[0].index("paper")  # aligned
+
+    def run(quick, out):
+        assert quick and out == str(tmp_path)
+        return {"question": "Why?", "answer": "Because. " * 30, "table": rows,
+                "claims": {"holds": True}, "figures": ["a.png"]}
+
+    demo_main(run, "Why?", "runs/x", "fast", ["--quick", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert out.startswith("Why?") and "Because." in out and "claims: holds=True" in out
+    assert "r_100" in out and "a.png" in out

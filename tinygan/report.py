@@ -11,10 +11,12 @@ are embedded as base64 data URIs and the style sheet is inline, so the file work
 by e-mail, from any folder: no external CSS, scripts or fonts.
 """
 
+import argparse
 import base64
 import html
 import mimetypes
 import re
+import textwrap
 from pathlib import Path
 
 __all__ = ["render_report", "write_report", "data_uri", "first_sentence"]
@@ -180,3 +182,31 @@ def write_report(sections, path, **kwargs):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_report(sections, **kwargs), encoding="utf-8")
     return str(path)
+
+
+# ---------------------------------------------------------------------------- the terminal
+
+def format_table(rows, cols=("quantity", "paper", "tinygan", "difference")):
+    """A demo's table (a list of dicts) as aligned plain-text columns, header first."""
+    cells = [[str(r[c]) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    lines = [cols, ["-" * w for w in widths]] + cells
+    return "\n".join("  ".join(s.ljust(w) for s, w in zip(row, widths)).rstrip() for row in lines)
+
+
+def print_result(res):
+    """Print what a demo's run() returned: question, answer, table, claims, figures."""
+    print(res["question"], "\n")
+    print(textwrap.fill(res["answer"], 96), "\n")
+    print(format_table(res["table"]))
+    print("\nclaims:", ", ".join(f"{k}={v}" for k, v in res["claims"].items()))
+    print("figures:", *res["figures"], sep="\n  ")
+
+
+def demo_main(run, question, default_out, quick_help, argv=None):
+    """The command line every demo shares: --quick, --out; runs it and prints the result."""
+    parser = argparse.ArgumentParser(description=question)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--out", default=default_out, help=f"folder for the figures (default {default_out})")
+    args = parser.parse_args(argv)
+    print_result(run(quick=args.quick, out=args.out))

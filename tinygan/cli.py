@@ -30,23 +30,40 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _field_help(cls):
+    """{field: its comment} from the class's source: the comments in config.py are the help."""
+    import inspect
+    import re
+
+    found = {}
+    for line in inspect.getsource(cls).splitlines():
+        m = re.match(r"\s+(\w+): \w+ = .*?#\s*(.+)$", line)
+        if m:
+            found[m.group(1)] = m.group(2).strip(" .")
+    return found
+
+
 def _config_flags(parser):
     """One --flag per Config field, typed by the field's default."""
     from tinygan.gan import Config
 
     group = parser.add_argument_group("training configuration (tinygan.gan.Config)")
+    helps = _field_help(Config)
     for field in dataclasses.fields(Config):
         if field.name == "data_options":
             continue
         default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
         flag = "--" + field.name.replace("_", "-")
+        shown = " ".join(map(str, default)) if isinstance(default, tuple) else default
+        text = f"{helps[field.name]} (default {shown})" if field.name in helps else f"default {shown}"
+        text = text.replace("%", "%%")   # argparse formats help with %
         if isinstance(default, bool):
-            group.add_argument(flag, type=_bool, default=None, metavar="BOOL", help=f"default {default}")
+            group.add_argument(flag, type=_bool, default=None, metavar="BOOL", help=text)
         elif isinstance(default, tuple):
             kind = type(default[0]) if default else int
-            group.add_argument(flag, type=kind, nargs="+", default=None, help=f"default {' '.join(map(str, default))}")
+            group.add_argument(flag, type=kind, nargs="+", default=None, help=text)
         else:
-            group.add_argument(flag, type=type(default), default=None, help=f"default {default}")
+            group.add_argument(flag, type=type(default), default=None, help=text)
     group.add_argument("--data-option", action="append", default=[], metavar="KEY=VALUE",
                        help="an option of the data set, e.g. --data-option k=8 (repeatable)")
 

@@ -28,27 +28,27 @@ class Config:
     The defaults are the best recipe of benchmarks/modes.py (see presets["best"]).
     """
 
-    data: str = "ring"
-    data_options: dict = dataclasses.field(default_factory=dict)
-    loss: str = "nonsaturating"
+    data: str = "ring"                  # the data set (tinygan list shows them all)
+    data_options: dict = dataclasses.field(default_factory=dict)   # options of the data set
+    loss: str = "nonsaturating"         # minimax, nonsaturating, wasserstein, least_squares, hinge
     smooth: float = 0.0                 # one-sided label smoothing of D's real target
-    z_dim: int = 16
-    g_hidden: tuple = (128, 128)
-    d_hidden: tuple = (128, 128)
-    g_activation: str = "relu"
-    d_activation: str = "leaky_relu"
+    z_dim: int = 16                     # size of the latent noise z ~ N(0, I)
+    g_hidden: tuple = (128, 128)        # widths of G's hidden layers
+    d_hidden: tuple = (128, 128)        # widths of D's hidden layers
+    g_activation: str = "relu"          # G's hidden activation (relu, leaky_relu, tanh, ...)
+    d_activation: str = "leaky_relu"    # D's hidden activation
     g_output: str = "none"              # "tanh" for images in [-1, 1]
     d_init: str = "data"                # D's first-layer biases: "zero" or "data" (see Trainer)
-    optimizer: str = "adam"
-    g_lr: float = 1e-3
-    d_lr: float = 1e-3
+    optimizer: str = "adam"             # adam, rmsprop or sgd, one for each network
+    g_lr: float = 1e-3                  # G's learning rate
+    d_lr: float = 1e-3                  # D's learning rate (two time scales: make it differ)
     betas: tuple = (0.5, 0.999)         # Adam only
     momentum: float = 0.0               # SGD only
     lr_schedule: str = "cosine"         # constant, linear or cosine decay to 0 ...
     lr_decay_from: float = 0.5          # ... starting at this fraction of the steps
-    d_steps: int = 1
-    batch_size: int = 256
-    steps: int = 6000
+    d_steps: int = 1                    # D (critic) steps per G step: n_critic
+    batch_size: int = 256               # real and fake samples per step, each
+    steps: int = 6000                   # generator steps
     noise: float = 0.2                  # instance noise std on D's inputs (0: off)
     noise_schedule: str = "linear"      # constant, linear or exponential annealing to 0 ...
     noise_anneal_steps: int = 2400      # ... over this many steps (0: the whole run)
@@ -59,10 +59,10 @@ class Config:
     pack: int = 1                       # PacGAN: D judges this many samples at once
     unroll: int = 0                     # G steps against D advanced this many steps (0: off)
     ema: float = 0.999                  # decay of the average of G's weights used to sample (0: off)
-    seed: int = 0
-    dtype: str = "float32"
+    seed: int = 0                       # same seed, same bits
+    dtype: str = "float32"              # float32 (fast) or float64
     eval_every: int = 250               # distribution metrics every so many steps (0: never)
-    eval_samples: int = 2500
+    eval_samples: int = 2500            # samples per evaluation (the PacGAN protocol: 2,500)
 
     def validate(self):
         """Raise ValueError naming the first bad field and what is allowed."""

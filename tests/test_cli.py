@@ -57,6 +57,8 @@ def test_train_writes_every_file_then_resumes_and_evaluates(tmp_path, capsys):
 
     assert main(["train", "--out", str(out), "--resume", "--steps", "50"]) == 0
     assert json.loads((out / "metrics.json").read_text())["step"] == 50
+    printed = capsys.readouterr().out
+    assert "trained 20 steps" in printed and "(resumed at step 30, now at 50)" in printed
     assert len((out / "history.csv").read_text().splitlines()) == 51
     capsys.readouterr()
     assert main(["train", "--out", str(out), "--resume", "--loss", "hinge"]) == 2

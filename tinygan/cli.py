@@ -204,7 +204,9 @@ def cmd_train(args):
         return 1
     progress.close()
     final = summary["final"]
-    print(f"trained {summary['step']} steps in {summary['train_seconds']:.1f} s")
+    done, step = summary["steps_this_run"], summary["step"]
+    resumed = f" (resumed at step {step - done}, now at {step})" if done != step else ""
+    print(f"trained {done} steps in {summary['train_seconds']:.1f} s{resumed}")
     print("final: " + (_eval_text(final) or json.dumps(final)))
     for name, path in summary.get("figures", {}).items():
         print(f"  {name:<8} {path}")

@@ -90,14 +90,15 @@ def run_training(config, out, resume=False, steps=None, progress=None, figures=T
         if progress is not None:
             progress(tr, row)
 
-    start = time.perf_counter()
+    start, first_step = time.perf_counter(), trainer.step
     trainer.train(callback=on_step)
     seconds = time.perf_counter() - start
     final = trainer.evaluate(record=False)
     checkpoint.save(trainer, ckpt)
     write_history(trainer.history, out / "history.csv")
     summary = {
-        "step": trainer.step, "train_seconds": round(seconds, 3), "final": final,
+        "step": trainer.step, "steps_this_run": trainer.step - first_step,
+        "train_seconds": round(seconds, 3), "final": final,
         "evaluations": trainer.evaluations, "config": trainer.config.to_dict(),
     }
     if figures:

@@ -51,25 +51,25 @@ def check_sample_args(n, rng, dtype):
     return dtype
 
 
-def _positive(name, value):
-    """Return `value` as a Python float, or raise if it is not a finite number > 0."""
+def _number(name, value, ok, allowed):
+    """`value` as a Python float, or a ValueError saying it must be `allowed`."""
     try:
         v = float(value)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a positive number, got {value!r}") from err
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
+        raise ValueError(f"{name} must be {allowed}, got {value!r}") from err
+    if not (math.isfinite(v) and ok(v)):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return v
+
+
+def _positive(name, value):
+    """`value` as a float, if it is a finite number > 0."""
+    return _number(name, value, lambda v: v > 0, "a positive number")
 
 
 def _nonnegative(name, value):
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}") from err
-    if not (math.isfinite(v) and v >= 0):
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    return v
+    """`value` as a float, if it is a finite number >= 0."""
+    return _number(name, value, lambda v: v >= 0, "a number >= 0")
 
 
 def _positive_int(name, value):

@@ -81,6 +81,7 @@ STEP_COLUMNS = (
     "d_input_grad_norm",                      # mean_i ||dl_G(x_i)/dx_i||: D's signal to G, per sample
 )
 
+
 class DivergenceError(RuntimeError):
     """Training produced NaN or inf; `step` says where. Nothing was saved after it."""
 

@@ -16,6 +16,8 @@ FAST = ["--steps", "30", "--batch-size", "32", "--g-hidden", "16", "--d-hidden",
 @pytest.mark.parametrize("argv, message", [
     (["train", "--data", "cifar"], "unknown data set 'cifar'; choose one of: gaussian1d"),
     (["train", "--loss", "bce"], "unknown loss 'bce'; allowed: minimax, nonsaturating"),
+    (["train", "--smooth", "1.5"], "label smoothing must be in [0, 1), got 1.5"),
+    (["train", "--loss", "hinge", "--smooth", "0.1"], "the hinge loss has no labels to smooth"),
     (["train", "--g-lr", "-0.1"], "g_lr must be a positive number"),
     (["train", "--d-lr", "0"], "d_lr must be a positive number"),
     (["train", "--batch-size", "0"], "batch_size must be an integer >= 1"),

@@ -11,7 +11,7 @@ The defaults of Config are the best recipe found by benchmarks/modes.py.
 import dataclasses
 import math
 
-from tinygan.losses import LOSSES
+from tinygan.losses import get_loss
 from tinygan.optim import OPTIMIZERS
 from tinygan.penalties import SCHEDULES as NOISE_SCHEDULES
 
@@ -73,7 +73,7 @@ class Config:
         def number(value):
             return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
-        need(self.loss in LOSSES, f"unknown loss {self.loss!r}; allowed: {', '.join(LOSSES)}")
+        get_loss(self.loss, smooth=self.smooth)   # the loss family checks its name and smoothing
         need(self.optimizer in OPTIMIZERS,
              f"unknown optimizer {self.optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
         need(self.dtype in ("float32", "float64"), f"dtype must be float32 or float64, got {self.dtype!r}")
@@ -106,9 +106,6 @@ class Config:
             need(self.batch_size % self.pack == 0,
                  f"pack {self.pack} does not divide batch_size {self.batch_size}; choose a batch_size "
                  f"that is a multiple of {self.pack} (e.g. {' or '.join(map(str, fits))}) or another pack")
-        if self.smooth:
-            need(LOSSES[self.loss].supports_smoothing,
-                 f"the {self.loss} loss has no labels to smooth; use smooth=0")
         return self
 
     def to_dict(self):

@@ -12,7 +12,9 @@ import dataclasses
 import math
 
 from tinygan.losses import get_loss
-from tinygan.optim import OPTIMIZERS
+from tinygan.mlp import OUTPUTS
+from tinygan.ops import Activation
+from tinygan.optim import get_optimizer
 from tinygan.penalties import SCHEDULES as NOISE_SCHEDULES
 
 LR_SCHEDULES = ("constant", "linear", "cosine")
@@ -73,9 +75,13 @@ class Config:
         def number(value):
             return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
-        get_loss(self.loss, smooth=self.smooth)   # the loss family checks its name and smoothing
-        need(self.optimizer in OPTIMIZERS,
-             f"unknown optimizer {self.optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
+        # the components check their own settings: the loss family, the activations, the
+        # optimizer and its options
+        get_loss(self.loss, smooth=self.smooth)
+        for name in ("g_activation", "d_activation"):
+            Activation(getattr(self, name))
+        need(self.g_output in OUTPUTS,
+             f"unknown g_output {self.g_output!r}; allowed: {', '.join(OUTPUTS)}")
         need(self.dtype in ("float32", "float64"), f"dtype must be float32 or float64, got {self.dtype!r}")
         for name in ("z_dim", "batch_size", "d_steps", "eval_samples", "pack"):
             value = getattr(self, name)
@@ -106,7 +112,17 @@ class Config:
             need(self.batch_size % self.pack == 0,
                  f"pack {self.pack} does not divide batch_size {self.batch_size}; choose a batch_size "
                  f"that is a multiple of {self.pack} (e.g. {' or '.join(map(str, fits))}) or another pack")
+        self.optimizer_for(min(self.g_lr, self.d_lr))
         return self
+
+    def optimizer_for(self, lr):
+        """A fresh optimizer of this config's kind and options with learning rate lr."""
+        options = {"lr": lr}
+        if self.optimizer == "adam":
+            options["betas"] = self.betas
+        elif self.optimizer == "sgd":
+            options["momentum"] = self.momentum
+        return get_optimizer(self.optimizer, **options)
 
     def to_dict(self):
         return dataclasses.asdict(self)

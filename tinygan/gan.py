@@ -26,7 +26,6 @@ from tinygan.losses import get_loss
 from tinygan.metrics import evaluate_samples
 from tinygan.mlp import MLP
 from tinygan.ops import sigmoid
-from tinygan.optim import get_optimizer
 
 
 def d_gradients(D, loss, x_real, x_fake, d_params=None):
@@ -89,15 +88,6 @@ class DivergenceError(RuntimeError):
         super().__init__(f"training diverged at step {step}: {what} is not finite. "
                          f"Try a smaller learning rate, a gradient penalty, or another loss.")
         self.step = step
-
-
-def _optimizer(config, lr):
-    options = {"lr": lr}
-    if config.optimizer == "adam":
-        options["betas"] = config.betas
-    elif config.optimizer == "sgd":
-        options["momentum"] = config.momentum
-    return get_optimizer(config.optimizer, **options)
 
 
 class AveragedOptimizer:
@@ -170,10 +160,10 @@ class Trainer:
         if config.d_init == "data":
             self._data_init_d(np.random.default_rng(seeds[1].spawn(1)[0]))
         self.loss = get_loss(config.loss, smooth=config.smooth)
-        self.opt_g = _optimizer(config, config.g_lr)
+        self.opt_g = config.optimizer_for(config.g_lr)
         if config.ema:
             self.opt_g = AveragedOptimizer(self.opt_g, config.ema, self.G.params)
-        self.opt_d = _optimizer(config, config.d_lr)
+        self.opt_d = config.optimizer_for(config.d_lr)
         self.step = 0
         self.history = {name: [] for name in STEP_COLUMNS}
         self.evaluations = []
@@ -264,7 +254,7 @@ class Trainer:
         the "anticipate D's reaction" term the paper credits with part of the effect.
         """
         params = self.D.copy_params()
-        opt = _optimizer(self.config, self.opt_d.lr)
+        opt = self.config.optimizer_for(self.opt_d.lr)
         opt.load_state_dict(self.opt_d.state_dict())
         x_real = self.data.sample(self.config.batch_size, self.rng, dtype=self.dtype)
         x_fake = self.G(z)

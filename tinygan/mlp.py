@@ -15,6 +15,7 @@ import numpy as np
 from tinygan.ops import Activation, linear_backward, linear_forward
 
 INITS = ("he", "glorot")
+OUTPUTS = ("none", "tanh", "sigmoid")
 DTYPES = (np.float32, np.float64)
 
 
@@ -59,8 +60,8 @@ class MLP:
         self.dtype = np.dtype(dtype)
         if self.dtype.type not in DTYPES:
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
-        if output not in (None, "none", "tanh", "sigmoid"):
-            raise ValueError(f"unknown output activation {output!r}; allowed: none, tanh, sigmoid")
+        if output is not None and output not in OUTPUTS:
+            raise ValueError(f"unknown output activation {output!r}; allowed: {', '.join(OUTPUTS)}")
         self.sizes = sizes
         self.hidden = Activation(hidden, slope)
         self.output = Activation(output)

@@ -127,6 +127,8 @@ class Adam(Optimizer):
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(lr)
+        if len(betas) != 2:
+            raise ValueError(f"betas must be two numbers (beta1, beta2), got {tuple(betas)}")
         self.b1, self.b2 = (_fraction("beta1", betas[0]), _fraction("beta2", betas[1]))
         self.eps = _positive("eps", eps)
 

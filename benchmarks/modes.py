@@ -35,7 +35,7 @@ import numpy as np
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from tinygan.gan import Trainer, presets  # noqa: E402
+from tinygan import Trainer, presets  # noqa: E402
 
 # configuration name in the table -> preset name
 CONFIGS = {

@@ -23,10 +23,10 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from tinygan import probes  # noqa: E402
-from tinygan.gan import presets  # noqa: E402
+from tinygan.lab import parallel_lines  # noqa: E402
+from tinygan.config import presets  # noqa: E402
 from tinygan.plots import probes as pplots  # noqa: E402
-from tinygan.report import demo_main  # noqa: E402
+from tinygan.app.report import demo_main  # noqa: E402
 
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/demos/js_vs_wasserstein"
@@ -59,7 +59,7 @@ QUESTION = ("Why does the Jensen-Shannon divergence saturate when the supports a
 
 def _sweep(out, quick):
     thetas = np.array(THETAS_QUICK if quick else THETAS)
-    sw = probes.parallel_lines_sweep(thetas, steps=SCORER_STEPS_QUICK if quick else SCORER_STEPS,
+    sw = parallel_lines.parallel_lines_sweep(thetas, steps=SCORER_STEPS_QUICK if quick else SCORER_STEPS,
                                      lr=SCORER_LR, gp=GP, clip=CLIP, seed=SEED)
     fig = str(Path(out) / "parallel_lines.png")
     pplots.plot_parallel_lines(sw, gp=GP, path=fig)
@@ -75,7 +75,7 @@ def _sweep(out, quick):
     g_mm = float(np.max(np.abs(sw["grad_minimax"][far])))
     g_ns = sw["grad_nonsat"][apart]
     g_cr = sw["grad_critic"][apart]
-    closed = probes.parallel_lines_divergences(1.0)
+    closed = parallel_lines.parallel_lines_divergences(1.0)
     rows = [
         {"quantity": "JS(P_0, P_theta) closed form, theta != 0", "paper": "log 2 = 0.6931 (2 log 2 w/o the 1/2)",
          "tinygan": round(closed["js"], 4), "difference": f"{closed['js'] - LOG2:+.1e}"},
@@ -126,7 +126,7 @@ def _far(out, quick):
     runs = {}
     for label, preset in RUNS.items():
         config = dataclasses.replace(presets[preset](), **COMMON, steps=steps)
-        runs[label] = probes.train_from_far(config, start=START, steps=steps,
+        runs[label] = parallel_lines.train_from_far(config, start=START, steps=steps,
                                             record_every=max(steps // 40, 1))
     fig = str(Path(out) / "far_start.png")
     pplots.plot_far_start(runs, colors=dict(zip(RUNS, COLORS)), path=fig)

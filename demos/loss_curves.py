@@ -19,8 +19,8 @@ import numpy as np
 
 from tinygan.config import presets
 from tinygan.plots import compare
-from tinygan.sweep import train_runs
-from tinygan.report import demo_main
+from tinygan.lab.sweep import train_runs
+from tinygan.app.report import demo_main
 
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/demos/loss_curves"

@@ -18,8 +18,8 @@ import numpy as np
 from tinygan.config import presets
 from tinygan.data import get_dataset
 from tinygan.plots import compare
-from tinygan.sweep import at_budget, train_runs
-from tinygan.report import demo_main
+from tinygan.lab.sweep import at_budget, train_runs
+from tinygan.app.report import demo_main
 
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/demos/mode_collapse"

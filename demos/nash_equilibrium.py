@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tinygan import games
+from tinygan.lab import games
 from tinygan.plots import games as gplots
-from tinygan.report import demo_main
+from tinygan.app.report import demo_main
 
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/demos/nash_equilibrium"

@@ -20,11 +20,11 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from tinygan import probes  # noqa: E402
+from tinygan.lab import saturation  # noqa: E402
 from tinygan.data import get_dataset  # noqa: E402
 from tinygan.losses import get_loss  # noqa: E402
 from tinygan.plots import probes as pplots  # noqa: E402
-from tinygan.report import demo_main  # noqa: E402
+from tinygan.app.report import demo_main  # noqa: E402
 
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/demos/perfect_discriminator"
@@ -53,13 +53,13 @@ QUESTION = "Why does a perfect discriminator leave the generator no gradient, ev
 def _costs(out):
     """The tutorial's three costs and their slopes; figure (a) and the D = 0.5 rows."""
     d = np.linspace(1e-4, 1 - 1e-4, 2001)
-    costs = {c: probes.generator_cost(c, d) for c in probes.COSTS}
-    slopes = {c: probes.generator_cost_slope(c, d) for c in probes.COSTS}
-    at_half = {c: probes.generator_cost(c, 0.5) for c in probes.COSTS}
+    costs = {c: saturation.generator_cost(c, d) for c in saturation.COSTS}
+    slopes = {c: saturation.generator_cost_slope(c, d) for c in saturation.COSTS}
+    at_half = {c: saturation.generator_cost(c, 0.5) for c in saturation.COSTS}
     fig_path = str(Path(out) / "generator_costs.png")
     pplots.plot_generator_costs(d, costs, slopes, marks=at_half, path=fig_path)
     rows, claims = [], {}
-    for c in probes.COSTS:
+    for c in saturation.COSTS:
         rows.append({"quantity": f"tutorial J at D(G(z)) = 0.5, {c}", "paper": PAPER_J_HALF[c],
                      "tinygan": round(at_half[c], 4),
                      "difference": f"{at_half[c] - PAPER_J_HALF[c]:+.1e} (paper rounds)"})
@@ -67,11 +67,11 @@ def _costs(out):
     # the slopes against central differences of J(sigmoid(l)) in the logit l (float64)
     logits, h = np.linspace(-12.0, 6.0, 37), 1e-5
     sig = lambda l: 1.0 / (1.0 + np.exp(-l))  # noqa: E731
-    for c in probes.COSTS:
-        fd = (probes.generator_cost(c, sig(logits + h)) - probes.generator_cost(c, sig(logits - h))) / (2 * h)
-        exact = probes.generator_cost_slope(c, sig(logits))
+    for c in saturation.COSTS:
+        fd = (saturation.generator_cost(c, sig(logits + h)) - saturation.generator_cost(c, sig(logits - h))) / (2 * h)
+        exact = saturation.generator_cost_slope(c, sig(logits))
         err = float(np.max(np.abs(exact - fd) / (1.0 + np.abs(exact))))   # relative, with a floor
-        s = probes.generator_cost_slope(c, 0.5)
+        s = saturation.generator_cost_slope(c, 0.5)
         rows.append({"quantity": f"dJ/dlogit, {c} (value at D = 0.5)", "paper": PAPER_SLOPE[c],
                      "tinygan": round(s, 4),
                      "difference": f"{s - SLOPE_FORMULA[c](0.5):+.1e}; vs finite diff. {err:.0e}"})
@@ -80,10 +80,10 @@ def _costs(out):
     lib_value, lib_grad = get_loss("minimax").g(np.zeros(1))
     rows.append({"quantity": "tinygan losses.py minimax G loss at D = 0.5 (no 1/2)",
                  "paper": "2 x -0.347 = -0.693", "tinygan": round(lib_value, 4),
-                 "difference": f"{lib_value - 2 * probes.generator_cost('minimax', 0.5):+.1e} vs 2J"})
+                 "difference": f"{lib_value - 2 * saturation.generator_cost('minimax', 0.5):+.1e} vs 2J"})
     claims["library_is_twice_tutorial"] = (
-        abs(lib_value - 2 * probes.generator_cost("minimax", 0.5)) < 1e-12
-        and abs(lib_grad["fake_logits"][0] - 2 * probes.generator_cost_slope("minimax", 0.5)) < 1e-12)
+        abs(lib_value - 2 * saturation.generator_cost("minimax", 0.5)) < 1e-12
+        and abs(lib_grad["fake_logits"][0] - 2 * saturation.generator_cost_slope("minimax", 0.5)) < 1e-12)
     return rows, claims, fig_path
 
 
@@ -91,13 +91,13 @@ def _window_stats(series, frac=0.1):
     """Mean and coefficient of variation of the first and last `frac` of a series (step 0 out)."""
     s = np.asarray(series[1:])
     k = max(2, int(round(frac * len(s))))
-    return probes.spread(s[:k]), probes.spread(s[-k:])
+    return saturation.spread(s[:k]), saturation.spread(s[-k:])
 
 
 def _frozen(out, quick):
     steps = D_STEPS_QUICK if quick else D_STEPS
-    G = probes.offset_generator(G_CENTER, spread=G_SPREAD, seed=SEED)
-    runs = {key: probes.train_d_against_frozen_g(G, DATA, steps=steps, noise=sigma,
+    G = saturation.offset_generator(G_CENTER, spread=G_SPREAD, seed=SEED)
+    runs = {key: saturation.train_d_against_frozen_g(G, DATA, steps=steps, noise=sigma,
                                                  d_hidden=D_HIDDEN, lr=D_LR, batch=BATCH,
                                                  record_every=RECORD_EVERY, seed=SEED)
             for key, sigma in (("plain", 0.0), ("noise", NOISE))}
@@ -107,9 +107,9 @@ def _frozen(out, quick):
     pplots.plot_frozen_generator(runs, f"sigma = {NOISE}", setup=setup, path=fig_path)
 
     plain, noisy = runs["plain"], runs["noise"]
-    decay_mm = probes.decay_orders(plain["grad_norm"]["minimax"])
-    decay_ns = probes.decay_orders(plain["grad_norm"]["nonsaturating"])
-    decay_mm_noise = probes.decay_orders(noisy["grad_norm"]["minimax"])
+    decay_mm = saturation.decay_orders(plain["grad_norm"]["minimax"])
+    decay_ns = saturation.decay_orders(plain["grad_norm"]["nonsaturating"])
+    decay_mm_noise = saturation.decay_orders(noisy["grad_norm"]["minimax"])
     early, late = _window_stats(plain["grad_norm"]["nonsaturating"])
     d_loss, d_err = float(plain["d_loss"][-1]), float(plain["d_error_rate"][-1])
     noisy_loss = float(np.median(noisy["d_loss"][-10:]))

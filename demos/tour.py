@@ -23,7 +23,7 @@ from pathlib import Path
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from tinygan.report import write_report  # noqa: E402
+from tinygan.app.report import write_report  # noqa: E402
 
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/tour"

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygan import checker, games, gan, metrics, ops
-from tinygan.cli import main
-from tinygan.data import ring
+from tinygan import checker, gan, metrics, ops
+from tinygan.lab import games
+from tinygan.app.cli import main
+from tinygan.data.toy import ring
 from tinygan.losses import get_loss
 from tinygan.optim import Adam
 
@@ -375,7 +376,7 @@ def test_check_reads_exercises_in_the_current_folder_by_default(capsys, tmp_path
     status, out, _ = run(capsys, "check", "9")
     assert status == 1 and "not implemented yet" in out and "Traceback" not in out
     (tmp_path / "exercises" / "ex09_bilinear_game.py").write_text(
-        "from tinygan.games import simultaneous_gd, alternating_gd, simultaneous_radius\n")
+        "from tinygan.lab.games import simultaneous_gd, alternating_gd, simultaneous_radius\n")
     assert run(capsys, "check", "9")[0] == 0
 
 

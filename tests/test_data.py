@@ -1,4 +1,4 @@
-"""Tests for tinygan.data, tinygan.digits and tinygan.mnist."""
+"""Tests for tinygan.data: the registry, the toy sets, digits and mnist."""
 
 import gzip
 import hashlib
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from tinygan.data import DATASETS, get_dataset
-from tinygan.digits import FONT, Digits, glyph_segments
-from tinygan.mnist import (MNIST_FILES, MNIST_MD5, download_mnist, load_mnist, parse_idx,
+from tinygan.data.digits import FONT, Digits, glyph_segments
+from tinygan.data.mnist import (MNIST_FILES, MNIST_MD5, download_mnist, load_mnist, parse_idx,
                            read_idx)
 
 TOY = [name for name in DATASETS if name not in ("mnist",)]

@@ -96,7 +96,7 @@ def test_why_d_sees_g_quick(tour):
 def test_blind_trainer_variants():
     import numpy as np
 
-    from tinygan.blind import BlindTrainer
+    from tinygan.lab.blind import BlindTrainer
     from tinygan.config import Config
 
     cfg = Config(steps=4, batch_size=16, g_hidden=(8,), d_hidden=(8,), eval_every=0)

@@ -1,4 +1,4 @@
-"""Tests for tinygan.games: the bilinear game x*y and the Dirac-GAN, against their closed forms."""
+"""Tests for tinygan.lab.games: the bilinear game x*y and the Dirac-GAN, against their closed forms."""
 
 import importlib.util
 from pathlib import Path
@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from tinygan import games
+from tinygan.lab import games
 
 ROOT = Path(__file__).resolve().parents[1]
 etas = st.floats(1e-3, 1.0)

@@ -11,7 +11,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from strategies import ACTIVATIONS, ATOL, H, KINKED, OUTPUTS, RTOL, arrays, assume_off_kinks, seeds
 from tinygan.double_backprop import input_gradient
-from tinygan.gan import CLASSIC, Config, Trainer, d_gradients, g_gradients, presets
+from tinygan.config import CLASSIC, Config, presets
+from tinygan.gan import Trainer, d_gradients, g_gradients
 from tinygan.gradcheck import numerical_gradient
 from tinygan.mlp import MLP
 from tinygan.penalties import (
@@ -290,7 +291,7 @@ def test_ema_samples_from_the_average_and_survives_a_checkpoint(tmp_path):
 
 def test_lr_schedule_decays_to_zero_and_resume_is_unchanged(tmp_path):
     from tinygan import checkpoint
-    from tinygan.gan import lr_factor
+    from tinygan.config import lr_factor
 
     c = Config(steps=100, lr_schedule="cosine", lr_decay_from=0.5)
     assert lr_factor(c, 0) == lr_factor(c, 50) == 1.0

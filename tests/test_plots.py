@@ -15,6 +15,7 @@ from PIL import Image
 
 from tinygan.gan import Trainer, g_gradients
 from tinygan import plots as tp
+from tinygan.lab import landscape
 from tinygan.plots import curves, snapshots
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -52,7 +53,7 @@ def assert_png(path, min_width=200, min_height=150):
 # ------------------------------------------------------------------------ snapshot
 
 def test_snapshot_2d_has_the_documented_shapes(ring):
-    snap = tp.snapshot(ring, n=100, grid=30, n_arrows=20, rng=np.random.default_rng(0))
+    snap = landscape.snapshot(ring, n=100, grid=30, n_arrows=20, rng=np.random.default_rng(0))
     assert snap["step"] == 20 and snap["dim"] == 2
     assert snap["real"].shape == (100, 2) and snap["fake"].shape == (100, 2)
     assert snap["grid_x"].shape == (30,) and snap["grid_y"].shape == (30,)
@@ -66,7 +67,7 @@ def test_snapshot_2d_has_the_documented_shapes(ring):
 
 
 def test_snapshot_heatmap_is_D_of_the_grid_points(ring):
-    snap = tp.snapshot(ring, n=64, grid=25)
+    snap = landscape.snapshot(ring, n=64, grid=25)
     d = snap["d_grid"]
     assert np.all((d >= 0) & (d <= 1)), "a sigmoid loss gives probabilities"
     # d_grid[i, j] is D at (grid_x[j], grid_y[i])
@@ -78,7 +79,7 @@ def test_snapshot_heatmap_is_D_of_the_grid_points(ring):
 
 def test_snapshot_arrows_are_minus_dx_from_g_gradients(ring):
     n = 128
-    snap = tp.snapshot(ring, n=n, n_arrows=40, rng=np.random.default_rng(7))
+    snap = landscape.snapshot(ring, n=n, n_arrows=40, rng=np.random.default_rng(7))
     # snapshot draws z first from its rng, so the same seed gives the same z
     z = np.random.default_rng(7).standard_normal((n, ring.config.z_dim), dtype=ring.dtype)
     _, _, info = g_gradients(ring.G, ring.D, ring.loss, z, g_params=ring.g_params)
@@ -94,7 +95,7 @@ def test_snapshot_arrows_are_minus_dx_from_g_gradients(ring):
 
 def test_snapshot_does_not_touch_the_training_stream():
     a, b = tiny("ring"), tiny("ring")
-    tp.snapshot(a)
+    landscape.snapshot(a)
     a.train(5)
     b.train(5)
     np.testing.assert_array_equal(a.history["g_loss"], b.history["g_loss"])
@@ -102,15 +103,15 @@ def test_snapshot_does_not_touch_the_training_stream():
 
 def test_snapshot_limits_are_the_same_at_every_step():
     trainer = Trainer(data="moons", **TINY)
-    first = tp.snapshot(trainer, n=32, grid=10)
+    first = landscape.snapshot(trainer, n=32, grid=10)
     trainer.train()
-    last = tp.snapshot(trainer, n=32, grid=10)
+    last = landscape.snapshot(trainer, n=32, grid=10)
     np.testing.assert_array_equal(first["limits"], last["limits"])
 
 
 def test_snapshot_of_a_critic_is_a_raw_score():
     trainer = tiny("ring", loss="wasserstein")
-    snap = tp.snapshot(trainer, n=32, grid=12)
+    snap = landscape.snapshot(trainer, n=32, grid=12)
     assert not snap["uses_sigmoid"]
     point = np.array([[snap["grid_x"][0], snap["grid_y"][0]]], dtype=trainer.dtype)
     assert snap["d_grid"][0, 0] == pytest.approx(trainer.D(point)[0, 0], rel=1e-5)
@@ -118,7 +119,7 @@ def test_snapshot_of_a_critic_is_a_raw_score():
 
 def test_snapshot_1d_shapes():
     trainer = tiny("gaussian1d")
-    snap = tp.snapshot(trainer, n=50, grid=40, n_arrows=10)
+    snap = landscape.snapshot(trainer, n=50, grid=40, n_arrows=10)
     assert snap["dim"] == 1 and snap["real"].shape == (50, 1) and snap["fake"].shape == (50, 1)
     assert snap["grid_x"].shape == (40,) and snap["d_grid"].shape == (40,)
     assert snap["arrows"].shape == (10, 1) and snap["limits"].shape == (1, 2)
@@ -128,14 +129,14 @@ def test_snapshot_1d_shapes():
 def test_snapshot_rejects_image_data():
     trainer = Trainer(data="digits", **TINY)
     with pytest.raises(ValueError, match="dim 64"):
-        tp.snapshot(trainer)
+        landscape.snapshot(trainer)
 
 
 def test_snapshot_rejects_bad_sizes_and_limits(ring):
     with pytest.raises(ValueError, match="grid"):
-        tp.snapshot(ring, grid=1)
+        landscape.snapshot(ring, grid=1)
     with pytest.raises(ValueError, match="limits"):
-        tp.snapshot(ring, limits=[[0, 1]])
+        landscape.snapshot(ring, limits=[[0, 1]])
 
 
 def test_scaled_arrows_keep_direction_and_cap_length():
@@ -151,7 +152,7 @@ def test_scaled_arrows_keep_direction_and_cap_length():
 # ------------------------------------------------------------------------ figures
 
 def test_plot_snapshot_writes_a_png(ring, tmp_path):
-    snap = tp.snapshot(ring, n=128, grid=30)
+    snap = landscape.snapshot(ring, n=128, grid=30)
     fig = tp.plot_snapshot(snap, path=tmp_path / "snap.png")
     assert_png(tmp_path / "snap.png")
     ax = fig.axes[0]
@@ -162,13 +163,13 @@ def test_plot_snapshot_writes_a_png(ring, tmp_path):
 
 
 def test_plot_snapshot_1d_writes_a_png(tmp_path):
-    snap = tp.snapshot(tiny("gaussian1d"), n=128, grid=50)
+    snap = landscape.snapshot(tiny("gaussian1d"), n=128, grid=50)
     tp.plot_snapshot(snap, path=tmp_path / "snap1d.png")
     assert_png(tmp_path / "snap1d.png")
 
 
 def test_plot_snapshot_marks_samples_outside_the_view(ring, tmp_path):
-    snap = tp.snapshot(ring, n=64, grid=20, limits=[[-0.1, 0.1], [-0.1, 0.1]])
+    snap = landscape.snapshot(ring, n=64, grid=20, limits=[[-0.1, 0.1], [-0.1, 0.1]])
     fig = tp.plot_snapshot(snap)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert any("outside the view" in t for t in labels)
@@ -184,7 +185,7 @@ def test_animate_writes_a_gif_with_one_frame_per_snapshot(tmp_path):
     snaps = []
     for _ in range(3):
         trainer.train(4)
-        snaps.append(tp.snapshot(trainer, n=64, grid=20))
+        snaps.append(landscape.snapshot(trainer, n=64, grid=20))
     path = tp.animate(snaps, tmp_path / "run.gif", fps=4)
     assert path == str(tmp_path / "run.gif")
     assert Path(path).read_bytes()[:6] in (b"GIF87a", b"GIF89a")
@@ -310,7 +311,7 @@ def test_snapshot_of_a_packed_discriminator_uses_whole_packs():
     """PacGAN's D judges m samples at once: the arrows come from packs of m, and the heatmap
     shows D's score of a pack of m copies of each grid point."""
     t = tiny("ring", pack=3, batch_size=66)
-    snap = tp.snapshot(t, n=100, grid=9, rng=np.random.default_rng(3))
+    snap = landscape.snapshot(t, n=100, grid=9, rng=np.random.default_rng(3))
     assert len(snap["fake"]) == 99            # 33 whole packs of 3
     point = np.array([[snap["grid_x"][4], snap["grid_y"][2]]], dtype=t.dtype)
     expected = 1 / (1 + np.exp(-t.D(np.tile(point, (1, 3)))[0, 0]))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from tinygan.report import data_uri, first_sentence, render_report, write_report
+from tinygan.app.report import data_uri, first_sentence, render_report, write_report
 
 
 def _png(path):
@@ -50,7 +50,7 @@ def test_first_sentence_and_data_uri(tmp_path):
 
 
 def test_demo_main_prints_question_answer_aligned_table_and_claims(capsys, tmp_path):
-    from tinygan.report import demo_main, format_table
+    from tinygan.app.report import demo_main, format_table
 
     rows = [{"quantity": "r_100", "paper": "2.326", "tinygan": "2.3259", "difference": "-0.0001"},
             {"quantity": "JS at theta != 0", "paper": "log 2", "tinygan": "0.6931", "difference": "0"}]

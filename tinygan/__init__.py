@@ -1,27 +1,42 @@
 """tinygan: a GAN library written from scratch in NumPy, to learn from by reading and running.
 
-The engine, each piece in its own short module:
+The front door: everything a first program needs is importable from here.
 
-    ops        pure forward/backward pairs (linear, relu, leaky_relu, tanh, sigmoid, softplus)
-    mlp        MLP: forward(x) -> (y, cache); backward(dy, cache) -> (dx, grads)
-    losses     GAN loss families by name: minimax, nonsaturating, wasserstein, least_squares, hinge
-    optim      SGD (momentum), Adam, RMSProp
-    gradcheck  finite differences and rel_error
+    from tinygan import Trainer, Config
+    trainer = Trainer(Config(data="ring", steps=2000))
+    trainer.train()
+
+The package has three floors; each imports only from the floors below it:
+
+    engine    ops, mlp, losses, optim, penalties, double_backprop, gradcheck, checks,
+              config, gan (d_gradients, g_gradients, Trainer), metrics, checkpoint, data/
+    lab/      the experiments behind the questions (saturation, parallel_lines, games,
+              blind, landscape, sweep)
+    app/      the command line, run folders, the HTML report; checker/ grades exercises
+
+plots/ draws figures from plain arrays and imports nothing else of tinygan.
 """
 
 __version__ = "0.1.0"
 
+from tinygan.config import Config, lr_factor, presets  # noqa: E402
+from tinygan.data import DATASETS, get_dataset  # noqa: E402
+from tinygan.gan import DivergenceError, Trainer, d_gradients, g_gradients  # noqa: E402
 from tinygan.gradcheck import (  # noqa: E402
     numerical_gradient, numerical_gradient_array, random_direction_check, rel_error,
 )
 from tinygan.losses import LOSSES, get_loss  # noqa: E402
+from tinygan.metrics import evaluate_samples, mode_coverage, sliced_wasserstein  # noqa: E402
 from tinygan.mlp import MLP  # noqa: E402
 from tinygan.ops import Activation, sigmoid, softplus  # noqa: E402
 from tinygan.optim import OPTIMIZERS, SGD, Adam, RMSProp, get_optimizer  # noqa: E402
 
 __all__ = [
+    "Trainer", "Config", "presets", "lr_factor", "DivergenceError", "d_gradients", "g_gradients",
+    "DATASETS", "get_dataset",
     "MLP", "Activation", "sigmoid", "softplus",
     "LOSSES", "get_loss",
     "OPTIMIZERS", "SGD", "Adam", "RMSProp", "get_optimizer",
+    "evaluate_samples", "mode_coverage", "sliced_wasserstein",
     "numerical_gradient", "numerical_gradient_array", "random_direction_check", "rel_error",
 ]

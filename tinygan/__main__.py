@@ -2,6 +2,6 @@
 
 import sys
 
-from tinygan.cli import main
+from tinygan.app.cli import main
 
 sys.exit(main())

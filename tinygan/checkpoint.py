@@ -18,6 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from tinygan.config import Config
+from tinygan.gan import STEP_COLUMNS, Trainer
+
 FORMAT = "tinygan-checkpoint"
 VERSION = 1
 
@@ -121,7 +124,6 @@ def _restore_params(net, arrays, prefix, path):
 
 def load(path):
     """A Trainer in exactly the state it was saved in. Raises CheckpointError if it cannot."""
-    from tinygan.gan import STEP_COLUMNS, Config, Trainer
 
     arrays = _read(path)
     meta = _meta(arrays, path)

@@ -8,9 +8,11 @@
 The defaults of Config are the best recipe found by benchmarks/modes.py.
 """
 
+import copy
 import dataclasses
 import math
 
+from tinygan.checks import choice, integer, nonnegative, number, positive
 from tinygan.losses import get_loss
 from tinygan.mlp import OUTPUTS
 from tinygan.ops import Activation
@@ -19,6 +21,13 @@ from tinygan.penalties import SCHEDULES as NOISE_SCHEDULES
 
 LR_SCHEDULES = ("constant", "linear", "cosine")
 D_INITS = ("zero", "data")
+
+
+def option(default, help):
+    """A Config field with its help text: `tinygan train --help` reads it from the metadata."""
+    if isinstance(default, (dict, list)):
+        return dataclasses.field(default_factory=lambda: copy.deepcopy(default), metadata={"help": help})
+    return dataclasses.field(default=default, metadata={"help": help})
 
 
 @dataclasses.dataclass
@@ -30,88 +39,73 @@ class Config:
     The defaults are the best recipe of benchmarks/modes.py (see presets["best"]).
     """
 
-    data: str = "ring"                  # the data set (tinygan list shows them all)
-    data_options: dict = dataclasses.field(default_factory=dict)   # options of the data set
-    loss: str = "nonsaturating"         # minimax, nonsaturating, wasserstein, least_squares, hinge
-    smooth: float = 0.0                 # one-sided label smoothing of D's real target
-    z_dim: int = 16                     # size of the latent noise z ~ N(0, I)
-    g_hidden: tuple = (128, 128)        # widths of G's hidden layers
-    d_hidden: tuple = (128, 128)        # widths of D's hidden layers
-    g_activation: str = "relu"          # G's hidden activation (relu, leaky_relu, tanh, ...)
-    d_activation: str = "leaky_relu"    # D's hidden activation
-    g_output: str = "none"              # "tanh" for images in [-1, 1]
-    d_init: str = "data"                # D's first-layer biases: "zero" or "data" (see Trainer)
-    optimizer: str = "adam"             # adam, rmsprop or sgd, one for each network
-    g_lr: float = 1e-3                  # G's learning rate
-    d_lr: float = 1e-3                  # D's learning rate (two time scales: make it differ)
-    betas: tuple = (0.5, 0.999)         # Adam only
-    momentum: float = 0.0               # SGD only
-    lr_schedule: str = "cosine"         # constant, linear or cosine decay to 0 ...
-    lr_decay_from: float = 0.5          # ... starting at this fraction of the steps
-    d_steps: int = 1                    # D (critic) steps per G step: n_critic
-    batch_size: int = 256               # real and fake samples per step, each
-    steps: int = 6000                   # generator steps
-    noise: float = 0.2                  # instance noise std on D's inputs (0: off)
-    noise_schedule: str = "linear"      # constant, linear or exponential annealing to 0 ...
-    noise_anneal_steps: int = 2400      # ... over this many steps (0: the whole run)
-    clip: float = 0.0                   # clip D's weights to [-clip, clip] (0: off; WGAN 0.01)
-    gp: float = 0.0                     # WGAN-GP weight lambda at interpolates (0: off)
-    r1: float = 0.0                     # R1 weight gamma: gamma/2 E||grad D(real)||^2 (0: off)
-    r2: float = 0.0                     # R2 weight gamma: gamma/2 E||grad D(fake)||^2 (0: off)
-    pack: int = 1                       # PacGAN: D judges this many samples at once
-    unroll: int = 0                     # G steps against D advanced this many steps (0: off)
-    ema: float = 0.999                  # decay of the average of G's weights used to sample (0: off)
-    seed: int = 0                       # same seed, same bits
-    dtype: str = "float32"              # float32 (fast) or float64
-    eval_every: int = 250               # distribution metrics every so many steps (0: never)
-    eval_samples: int = 2500            # samples per evaluation (the PacGAN protocol: 2,500)
+    data: str = option("ring", 'the data set (tinygan list shows them all)')
+    data_options: dict = option(dict(), 'options of the data set (--data-option KEY=VALUE)')
+    loss: str = option("nonsaturating", 'minimax, nonsaturating, wasserstein, least_squares, hinge')
+    smooth: float = option(0.0, "one-sided label smoothing of D's real target")
+    z_dim: int = option(16, 'size of the latent noise z ~ N(0, I)')
+    g_hidden: tuple = option((128, 128), "widths of G's hidden layers")
+    d_hidden: tuple = option((128, 128), "widths of D's hidden layers")
+    g_activation: str = option("relu", "G's hidden activation (relu, leaky_relu, tanh, ...)")
+    d_activation: str = option("leaky_relu", "D's hidden activation")
+    g_output: str = option("none", '"tanh" for images in [-1, 1]')
+    d_init: str = option("data", 'D\'s first-layer biases: "zero" or "data" (see Trainer)')
+    optimizer: str = option("adam", 'adam, rmsprop or sgd, one for each network')
+    g_lr: float = option(1e-3, "G's learning rate")
+    d_lr: float = option(1e-3, "D's learning rate (two time scales: make it differ)")
+    betas: tuple = option((0.5, 0.999), 'Adam only')
+    momentum: float = option(0.0, 'SGD only')
+    lr_schedule: str = option("cosine", 'constant, or linear or cosine decay to 0 starting at lr_decay_from')
+    lr_decay_from: float = option(0.5, 'the fraction of the steps after which the learning rate decays')
+    d_steps: int = option(1, 'D (critic) steps per G step: n_critic')
+    batch_size: int = option(256, 'real and fake samples per step, each')
+    steps: int = option(6000, 'generator steps in all (a total: a resumed run trains up to it)')
+    noise: float = option(0.2, "instance noise std on D's inputs (0: off)")
+    noise_schedule: str = option("linear", 'constant, or linear or exponential annealing to 0 over noise_anneal_steps')
+    noise_anneal_steps: int = option(2400, 'steps over which the instance noise anneals to 0 (0: the whole run)')
+    clip: float = option(0.0, "clip D's weights to [-clip, clip] (0: off; WGAN 0.01)")
+    gp: float = option(0.0, 'WGAN-GP weight lambda at interpolates (0: off)')
+    r1: float = option(0.0, 'R1 weight gamma: gamma/2 E||grad D(real)||^2 (0: off)')
+    r2: float = option(0.0, 'R2 weight gamma: gamma/2 E||grad D(fake)||^2 (0: off)')
+    pack: int = option(1, 'PacGAN: D judges this many samples at once')
+    unroll: int = option(0, 'G steps against D advanced this many steps (0: off)')
+    ema: float = option(0.999, "decay of the average of G's weights used to sample (0: off)")
+    seed: int = option(0, 'same seed, same bits')
+    dtype: str = option("float32", 'float32 (fast) or float64')
+    eval_every: int = option(250, 'distribution metrics every so many steps (0: never)')
+    eval_samples: int = option(2500, 'samples per evaluation (the PacGAN protocol: 2,500)')
 
     def validate(self):
         """Raise ValueError naming the first bad field and what is allowed."""
-        def need(ok, message):
-            if not ok:
-                raise ValueError(message)
-
-        def number(value):
-            return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
         # the components check their own settings: the loss family, the activations, the
         # optimizer and its options
         get_loss(self.loss, smooth=self.smooth)
         for name in ("g_activation", "d_activation"):
             Activation(getattr(self, name))
-        need(self.g_output in OUTPUTS,
-             f"unknown g_output {self.g_output!r}; allowed: {', '.join(OUTPUTS)}")
-        need(self.dtype in ("float32", "float64"), f"dtype must be float32 or float64, got {self.dtype!r}")
+        choice("g_output", self.g_output, OUTPUTS)
+        choice("dtype", self.dtype, ("float32", "float64"))
+        choice("d_init", self.d_init, D_INITS)
+        choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        choice("noise_schedule", self.noise_schedule, NOISE_SCHEDULES)
         for name in ("z_dim", "batch_size", "d_steps", "eval_samples", "pack"):
-            value = getattr(self, name)
-            need(isinstance(value, int) and value >= 1, f"{name} must be an integer >= 1, got {value!r}")
+            integer(name, getattr(self, name), minimum=1)
         for name in ("steps", "eval_every", "seed", "unroll", "noise_anneal_steps"):
-            value = getattr(self, name)
-            need(isinstance(value, int) and value >= 0, f"{name} must be an integer >= 0, got {value!r}")
+            integer(name, getattr(self, name), minimum=0)
         for name in ("g_lr", "d_lr"):
-            value = getattr(self, name)
-            need(number(value) and value > 0, f"{name} must be a positive number, got {value!r}")
+            positive(name, getattr(self, name))
         for name in ("g_hidden", "d_hidden"):
-            need(all(isinstance(w, int) and w >= 1 for w in getattr(self, name)),
-                 f"{name} must be a list of layer widths >= 1, got {getattr(self, name)!r}")
+            widths = getattr(self, name)
+            if not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths):
+                raise ValueError(f"{name} must be a list of layer widths >= 1, got {widths!r}")
         for name in ("noise", "clip", "gp", "r1", "r2"):
-            value = getattr(self, name)
-            need(number(value) and value >= 0, f"{name} must be a number >= 0 (0 turns it off), got {value!r}")
-        need(number(self.ema) and 0 <= self.ema < 1,
-             f"ema must be in [0, 1) (0 turns it off; 0.999 is typical), got {self.ema!r}")
-        need(number(self.lr_decay_from) and 0 <= self.lr_decay_from < 1,
-             f"lr_decay_from must be in [0, 1) (a fraction of the steps), got {self.lr_decay_from!r}")
-        need(self.d_init in D_INITS, f"unknown d_init {self.d_init!r}; allowed: {', '.join(D_INITS)}")
-        need(self.lr_schedule in LR_SCHEDULES,
-             f"unknown lr_schedule {self.lr_schedule!r}; allowed: {', '.join(LR_SCHEDULES)}")
-        need(self.noise_schedule in NOISE_SCHEDULES,
-             f"unknown noise_schedule {self.noise_schedule!r}; allowed: {', '.join(NOISE_SCHEDULES)}")
-        if self.pack > 1:
+            nonnegative(name, getattr(self, name), off=True)
+        number("ema", self.ema, lambda v: 0 <= v < 1, "in [0, 1) (0 turns it off; 0.999 is typical)")
+        number("lr_decay_from", self.lr_decay_from, lambda v: 0 <= v < 1, "in [0, 1) (a fraction of the steps)")
+        if self.pack > 1 and self.batch_size % self.pack:
             fits = [self.pack * k for k in (self.batch_size // self.pack, self.batch_size // self.pack + 1) if k]
-            need(self.batch_size % self.pack == 0,
-                 f"pack {self.pack} does not divide batch_size {self.batch_size}; choose a batch_size "
-                 f"that is a multiple of {self.pack} (e.g. {' or '.join(map(str, fits))}) or another pack")
+            raise ValueError(f"pack {self.pack} does not divide batch_size {self.batch_size}; choose a "
+                             f"batch_size that is a multiple of {self.pack} (e.g. {' or '.join(map(str, fits))}) "
+                             f"or another pack")
         self.optimizer_for(min(self.g_lr, self.d_lr))
         return self
 

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from tinygan import penalties
-from tinygan.config import CLASSIC, LR_SCHEDULES, Config, lr_factor, presets  # noqa: F401 (re-exported)
+from tinygan.config import Config, lr_factor
 from tinygan.data import get_dataset
 from tinygan.losses import get_loss
 from tinygan.metrics import evaluate_samples
@@ -28,37 +28,59 @@ from tinygan.mlp import MLP
 from tinygan.ops import sigmoid
 
 
-def d_gradients(D, loss, x_real, x_fake, d_params=None):
+def d_gradients(D, loss, x_real, x_fake, d_params=None, pack=1, noise=0.0, rng=None,
+                gp=0.0, r1=0.0, r2=0.0):
     """The discriminator's loss on a real and a fake batch, and its parameter gradients.
 
+        x_real, x_fake (N, dim) --noise, pack--> (N/m, m dim) each --D--> real, fake logits
+        --loss.d--> value, dlogits --D.backward--> D's gradients (+ the gradient penalties)
+
+    The remedies that act on what D sees, each off by default:
+      noise > 0     instance noise: both batches get x + N(0, noise^2 I), drawn from rng
+      pack = m > 1  PacGAN: m consecutive samples become one input of D (D has m x dim inputs)
+      gp, r1, r2    the WGAN-GP, R1 and R2 gradient penalties with these weights (penalties.py),
+                    at the points D saw (after noise and packing); gp draws its interpolation
+                    weights from rng
     Both batches go through D in one forward pass ([x_real; x_fake] stacked), so every layer
-    does one matrix product instead of two. Returns (value, grads, info) with info holding
-    the real and fake parts of the loss and the logits.
+    does one matrix product instead of two. d_params overrides D's own parameters (an unrolled
+    copy). Returns (value, grads, info): value is the loss without the penalties, info holds
+    the real and fake parts of the loss ("loss_real", "loss_fake") and the logits.
     """
+    x_real = penalties.pack(penalties.add_instance_noise(x_real, noise, rng), pack)
+    x_fake = penalties.pack(penalties.add_instance_noise(x_fake, noise, rng), pack)
     n = x_real.shape[0]
     logits, cache = D.forward(np.concatenate([x_real, x_fake]), d_params)
     real_logits, fake_logits = logits[:n], logits[n:]
-    v_real, d_real = loss.d_real(real_logits)
-    v_fake, d_fake = loss.d_fake(fake_logits)
-    _, grads = D.backward(np.concatenate([d_real, d_fake]), cache, need_dx=False)
-    info = {"loss_real": v_real, "loss_fake": v_fake,
+    value, dlogits, parts = loss.d(real_logits, fake_logits, parts=True)
+    _, grads = D.backward(np.concatenate([dlogits["real_logits"], dlogits["fake_logits"]]), cache,
+                          need_dx=False)
+    for kind, weight in (("wgan-gp", gp), ("r1", r1), ("r2", r2)):
+        if weight:
+            _, extra, _ = penalties.gradient_penalty(D, kind, weight, x_real, x_fake, rng, d_params)
+            for key in grads:
+                grads[key] += extra[key]
+    info = {"loss_real": parts["real_logits"], "loss_fake": parts["fake_logits"],
             "real_logits": real_logits, "fake_logits": fake_logits}
-    return v_real + v_fake, grads, info
+    return value, grads, info
 
 
-def g_gradients(G, D, loss, z, d_params=None, pack=1, sigma=0.0, rng=None, g_params=None):
+def g_gradients(G, D, loss, z, d_params=None, pack=1, noise=0.0, rng=None, g_params=None):
     """The generator's loss and its parameter gradients, backpropagated through D.
 
+        z --G--> x_fake --noise, pack--> --D--> fake logits --loss.g--> dlogits
+          --D.backward--> dx --unpack--> --G.backward--> G's gradients
+
+    The same remedies as d_gradients, so G is judged on what D was trained to judge:
+    noise > 0 adds instance noise N(0, noise^2 I) to the samples D sees (drawn from rng);
+    pack = m > 1 joins m consecutive samples into one input of D. Both are undone on the way
+    back: the noise adds nothing to the gradient, the packing is a reshape.
     g_params / d_params override G's / D's own parameters (the averaged generator, a copy
     of D advanced a few steps).
-    pack > 1 joins m consecutive samples into one input of D (PacGAN); sigma > 0 adds
-    instance noise N(0, sigma^2) to the samples D sees (drawn from rng). Both are undone on
-    the way back: the noise adds nothing to the gradient, the packing is a reshape.
     Returns (value, grads, info): info holds x_fake, the fake logits and dx (N, data dim),
     D's gradient with respect to the generated samples (the only signal G ever receives).
     """
     x_fake, g_cache = G.forward(z, g_params)
-    x_seen = penalties.pack(penalties.add_instance_noise(x_fake, sigma, rng), pack)
+    x_seen = penalties.pack(penalties.add_instance_noise(x_fake, noise, rng), pack)
     logits, d_cache = D.forward(x_seen, d_params)
     value, dlogits = loss.g(logits)
     dx, _ = D.backward(dlogits["fake_logits"], d_cache, need_params=False)
@@ -213,17 +235,11 @@ class Trainer:
     # ------------------------------------------------------------------ the two steps
     def _d_update(self, params, opt, x_real, x_fake):
         """One update of D's `params` by `opt` on a real and a fake batch (N, data dim):
-        instance noise, packing, the loss, the gradient penalties, the step, clipping."""
-        c, m, sigma = self.config, self.config.pack, self.noise_sigma()
-        x_real = penalties.pack(penalties.add_instance_noise(x_real, sigma, self.rng), m)
-        x_fake = penalties.pack(penalties.add_instance_noise(x_fake, sigma, self.rng), m)
-        value, grads, info = d_gradients(self.D, self.loss, x_real, x_fake, params)
-        for kind, weight in (("wgan-gp", c.gp), ("r1", c.r1), ("r2", c.r2)):
-            if weight:
-                _, extra, _ = penalties.gradient_penalty(self.D, kind, weight, x_real, x_fake,
-                                                         self.rng, params)
-                for key in grads:
-                    grads[key] += extra[key]
+        d_gradients with the config's remedies, the optimizer step, then weight clipping."""
+        c = self.config
+        value, grads, info = d_gradients(self.D, self.loss, x_real, x_fake, params, pack=c.pack,
+                                         noise=self.noise_sigma(), rng=self.rng,
+                                         gp=c.gp, r1=c.r1, r2=c.r2)
         opt.step(params, grads)
         if c.clip:
             penalties.clip_weights(params, c.clip)
@@ -267,8 +283,8 @@ class Trainer:
         c = self.config
         z = self.sample_z(c.batch_size)
         d_params = self.unrolled_d_params(z) if c.unroll else None
-        value, grads, info = g_gradients(self.G, self.D, self.loss, z, d_params, c.pack,
-                                         self.noise_sigma(), self.rng)
+        value, grads, info = g_gradients(self.G, self.D, self.loss, z, d_params, pack=c.pack,
+                                         noise=self.noise_sigma(), rng=self.rng)
         self.opt_g.step(self.G.params, grads)
         return value, grads, info
 

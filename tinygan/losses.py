@@ -6,6 +6,7 @@ classic, least-squares and hinge losses, a critic score for Wasserstein. Every f
     d_real(real_logits)  -> (value, dreal_logits)   D's loss on real samples
     d_fake(fake_logits)  -> (value, dfake_logits)   D's loss on generated samples
     d(real, fake)        -> (value, {"real_logits": ..., "fake_logits": ...})
+                            (parts=True adds the two terms of the value, keyed the same way)
     g(fake_logits)       -> (value, {"fake_logits": ...})   the generator's loss
 
 Values are means over the batch (N = logits.size), and each gradient has the shape of its input. Gradients
@@ -48,11 +49,18 @@ class GANLoss:
     def __repr__(self):
         return f"{type(self).__name__}(smooth={self.smooth})" if self.smooth else f"{type(self).__name__}()"
 
-    def d(self, real_logits, fake_logits):
-        """D's loss on a real and a fake batch -> (value, grads keyed by input name)."""
+    def d(self, real_logits, fake_logits, parts=False):
+        """D's loss on a real and a fake batch -> (value, grads keyed by input name).
+
+        With parts=True also the two terms of the value, keyed the same way:
+        (value, grads, {"real_logits": loss on the real batch, "fake_logits": on the fake}).
+        """
         vr, dr = self.d_real(real_logits)
         vf, df = self.d_fake(fake_logits)
-        return vr + vf, {"real_logits": dr, "fake_logits": df}
+        grads = {"real_logits": dr, "fake_logits": df}
+        if parts:
+            return vr + vf, grads, {"real_logits": vr, "fake_logits": vf}
+        return vr + vf, grads
 
     def g(self, fake_logits):
         """G's loss on D's logits for generated samples -> (value, {"fake_logits": grad})."""

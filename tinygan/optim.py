@@ -14,19 +14,7 @@ import math
 
 import numpy as np
 
-
-def _positive(name, value):
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value}")
-    return value
-
-
-def _fraction(name, value):
-    value = float(value)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value}")
-    return value
+from tinygan.checks import fraction, positive
 
 
 class Optimizer:
@@ -36,7 +24,7 @@ class Optimizer:
     slots = ()  # names of the per-parameter state arrays, e.g. ("m", "v")
 
     def __init__(self, lr):
-        self.lr = _positive("lr", lr)
+        self.lr = positive("lr", lr)
         self.t = 0
         self.state = {slot: {} for slot in self.slots}
 
@@ -101,7 +89,7 @@ class SGD(Optimizer):
 
     def __init__(self, lr=0.01, momentum=0.0):
         super().__init__(lr)
-        self.momentum = _fraction("momentum", momentum)
+        self.momentum = fraction("momentum", momentum)
 
     def _update(self, key, p, g):
         if self.momentum == 0.0:
@@ -129,8 +117,8 @@ class Adam(Optimizer):
         super().__init__(lr)
         if len(betas) != 2:
             raise ValueError(f"betas must be two numbers (beta1, beta2), got {tuple(betas)}")
-        self.b1, self.b2 = (_fraction("beta1", betas[0]), _fraction("beta2", betas[1]))
-        self.eps = _positive("eps", eps)
+        self.b1, self.b2 = (fraction("beta1", betas[0]), fraction("beta2", betas[1]))
+        self.eps = positive("eps", eps)
 
     def _update(self, key, p, g):
         m = self._slot("m", key, p)
@@ -165,8 +153,8 @@ class RMSProp(Optimizer):
 
     def __init__(self, lr=1e-3, alpha=0.99, eps=1e-8):
         super().__init__(lr)
-        self.alpha = _fraction("alpha", alpha)
-        self.eps = _positive("eps", eps)
+        self.alpha = fraction("alpha", alpha)
+        self.eps = positive("eps", eps)
 
     def _update(self, key, p, g):
         s = self._slot("s", key, p)

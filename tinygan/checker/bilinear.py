@@ -1,12 +1,12 @@
 """Checks for exercise 9: simultaneous vs alternating gradient descent in the bilinear game
-min_x max_y x*y. The solutions are tinygan.games.simultaneous_gd, alternating_gd and
+min_x max_y x*y. The solutions are tinygan.lab.games.simultaneous_gd, alternating_gd and
 simultaneous_radius; the alternating path must also conserve x^2 + y^2 - eta*x*y."""
 
 import math
 
 import numpy as np
 
-from tinygan import games
+from tinygan.lab import games
 from tinygan.checker.compare import _check_shape, _compare
 from tinygan.checker.core import _floats, _hypothesis, _run, _student
 
@@ -82,9 +82,9 @@ def check_bilinear(m):
 
     c = case()
     return [
-        _run("simultaneous_gd: path matches tinygan.games", c, simultaneous),
+        _run("simultaneous_gd: path matches tinygan.lab.games", c, simultaneous),
         _run("simultaneous_gd: radius grows by sqrt(1 + eta^2) per step", c, radius),
-        _run("alternating_gd: path matches tinygan.games", c, alternating),
+        _run("alternating_gd: path matches tinygan.lab.games", c, alternating),
         _run("alternating_gd: conserves x^2 + y^2 - eta*x*y", c, invariant),
         _run("simultaneous_radius: r0 (1 + eta^2)^(t/2)", c, closed_form),
     ]

@@ -5,12 +5,12 @@ check exits with 0 when every check passes, 1 when one fails, and 2 for a usage 
 
 from pathlib import Path
 
+from tinygan.app.errors import UsageError
 from tinygan.checker.core import _hypothesis, format_results
 from tinygan.checker.registry import EXERCISES, check_file
 
 
 def _usage(message):
-    from tinygan.cli import UsageError
     return UsageError(message)
 
 

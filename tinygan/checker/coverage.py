@@ -7,7 +7,7 @@ import numpy as np
 from tinygan import metrics
 from tinygan.checker.compare import _compare, _untouched
 from tinygan.checker.core import _grad_dict, _hypothesis, _run, _student
-from tinygan.data import ring
+from tinygan.data.toy import ring
 
 COVERAGE_KEYS = ("modes", "high_quality", "reverse_kl")
 

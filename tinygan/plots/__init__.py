@@ -1,4 +1,4 @@
-"""Every matplotlib figure tinygan draws, one module per topic.
+"""Every matplotlib figure tinygan draws, one module per topic: arrays in, figures out.
 
     snapshots   a training run's state: D's heatmap, samples, G's gradient arrows; the GIF
     curves      a run's loss, accuracy and gradient curves over its metrics; image grids
@@ -6,18 +6,13 @@
     games       the bilinear game and the Dirac-GAN
     probes      the frozen-generator and parallel-lines experiments
 
-The figures are drawn with the non-interactive Agg backend, so they work on machines with
-no screen (CI, remote servers). Each function takes data, returns the Figure, and saves it
-when given a path.
+Each function takes plain arrays and dicts (never a trainer), returns the Figure, and saves
+it when given a path. tinygan's look is applied per figure (style.styled): matplotlib's
+backend and rcParams are left exactly as the user set them.
 """
 
-import matplotlib
+from tinygan.plots.curves import plot_curves, plot_gradient_norms, plot_image_grid
+from tinygan.plots.snapshots import animate, plot_snapshot
+from tinygan.plots.style import save
 
-matplotlib.use("Agg")  # headless-safe: never needs a display
-
-from tinygan.plots.curves import plot_curves, plot_gradient_norms, plot_image_grid  # noqa: E402
-from tinygan.plots.snapshots import animate, plot_snapshot, snapshot  # noqa: E402
-from tinygan.plots.style import save  # noqa: E402
-
-__all__ = ["save", "snapshot", "plot_snapshot", "animate", "plot_curves", "plot_gradient_norms",
-           "plot_image_grid"]
+__all__ = ["save", "plot_snapshot", "animate", "plot_curves", "plot_gradient_norms", "plot_image_grid"]

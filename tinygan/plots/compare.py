@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 
-from tinygan.plots.style import CYCLE, FAKE, NEUTRAL, REAL, save
+from tinygan.plots.style import CYCLE, FAKE, NEUTRAL, REAL, save, styled
 
 __all__ = ["plot_modes_over_steps", "plot_sample_strips", "plot_runs_side_by_side",
            "plot_two_views", "plot_d_landscapes"]
@@ -35,6 +35,7 @@ def _smooth(y, w):
     return (c[hi] - c[lo]) / (hi - lo)
 
 
+@styled
 def plot_modes_over_steps(panels, path=None, title=None):
     """Modes captured against the training step: thin line per seed, thick line the mean.
 
@@ -67,6 +68,7 @@ def plot_modes_over_steps(panels, path=None, title=None):
     return fig
 
 
+@styled
 def plot_sample_strips(rows, path=None, title=None, max_points=1000):
     """Generated samples (red) over the mode centres (blue) at several steps.
 
@@ -115,6 +117,7 @@ def _eval_series(evals, key):
     return (np.array([p[0] for p in pts]), np.array([p[1] for p in pts], dtype=float)) if pts else None
 
 
+@styled
 def plot_runs_side_by_side(runs, path=None, title=None):
     """The textbook loss layout for several runs, one column each, on shared y-axes.
 
@@ -190,6 +193,7 @@ def plot_runs_side_by_side(runs, path=None, title=None):
     return fig
 
 
+@styled
 def plot_two_views(histories, path=None, title=None):
     """d_loss_fake and g_loss are two functions of one number, D(G(z)).
 
@@ -237,6 +241,7 @@ def plot_two_views(histories, path=None, title=None):
     return fig
 
 
+@styled
 def plot_d_landscapes(panels, path=None, title=None, max_points=800):
     """Per variant: D(x) as a heatmap, the data (blue), G's samples (red), D's peak (star).
 

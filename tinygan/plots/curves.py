@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 
-from tinygan.plots.style import CYCLE, FAKE, NEUTRAL, REAL, save
+from tinygan.plots.style import CYCLE, FAKE, NEUTRAL, REAL, save, styled
 
 __all__ = ["plot_curves", "plot_gradient_norms", "plot_image_grid"]
 
@@ -97,6 +97,7 @@ def _legend(ax, handles=None, labels=None):
     ax.legend(*args, loc="upper left", bbox_to_anchor=(1.12, 1.0), fontsize=8.5, borderaxespad=0)
 
 
+@styled
 def plot_curves(history, evaluations=(), path=None, title=None, loss=None):
     """The loss curves next to the truth they are meant to reveal (REFERENCES.md, Q5).
 
@@ -230,6 +231,7 @@ def plot_curves(history, evaluations=(), path=None, title=None, loss=None):
     return fig
 
 
+@styled
 def plot_gradient_norms(history, path=None):
     """The generator's gradient norm and D's per-sample input gradient, on a log axis.
 
@@ -267,6 +269,7 @@ def plot_gradient_norms(history, path=None):
 
 # ============================================================================ images
 
+@styled
 def plot_image_grid(images, size, path=None, nrow=None, title=None, labels=None):
     """Images in a grid, one mosaic: pixels in [-1, 1] shown black (-1) to white (1).
 

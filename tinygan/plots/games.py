@@ -1,6 +1,6 @@
 """Figures for two-player games: bilinear-game trajectories and Dirac-GAN vector fields.
 
-Every function takes data (computed by tinygan.games or a demo), returns the Figure, and saves
+Every function takes data (computed by tinygan.lab.games or a demo), returns the Figure, and saves
 it when given a path.
 """
 
@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 from matplotlib import ticker
 import numpy as np
 
-from tinygan.plots.style import CYCLE, NEUTRAL, save
+from tinygan.plots.style import CYCLE, NEUTRAL, save, styled
 
 # One colour per update rule, shared by every figure in this module.
 METHOD_COLORS = {
@@ -23,6 +23,7 @@ def _color(name, i):
     return METHOD_COLORS.get(name, CYCLE[i % len(CYCLE)])
 
 
+@styled
 def plot_bilinear(paths, eta, closed_forms=None, marks=None, path=None):
     """Bilinear game x*y: trajectories in the (x, y) plane, and radius against step (log axis).
 
@@ -79,6 +80,7 @@ def plot_bilinear(paths, eta, closed_forms=None, marks=None, path=None):
     return fig
 
 
+@styled
 def plot_dirac_grid(panels, lim=2.0, ncols=4, suptitle=None, density=0.9, path=None):
     """Dirac-GAN: one small panel per method, its vector field as a streamplot plus trajectories.
 
@@ -138,6 +140,7 @@ def plot_dirac_grid(panels, lim=2.0, ncols=4, suptitle=None, density=0.9, path=N
     return fig
 
 
+@styled
 def plot_update_eigenvalues(eigenvalues, h, path=None):
     """Eigenvalues 1 + h*lambda of one simultaneous gradient step at the equilibrium.
 

@@ -1,6 +1,6 @@
 """Figures for the probes: generator costs, a frozen generator, the parallel lines.
 
-Every function takes data (computed by tinygan.probes or a demo), returns the Figure, and
+Every function takes data (computed by tinygan.lab.saturation, tinygan.lab.parallel_lines or a demo), returns the Figure, and
 saves it when given a path.
 """
 
@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 
-from tinygan.plots.style import CYCLE, MINIMAX, NEUTRAL, NONSAT, save
+from tinygan.plots.style import CYCLE, MINIMAX, NEUTRAL, NONSAT, save, styled
 
 # One colour per generator cost / scorer, shared by every figure in this module.
 COLORS = {"minimax": MINIMAX, "nonsaturating": NONSAT, "max_likelihood": "#1f77b4",
@@ -24,6 +24,7 @@ def _finish(fig, path):
     return fig
 
 
+@styled
 def plot_generator_costs(d, costs, slopes, marks=None, path=None):
     """Goodfellow's Fig. 16 and its slope: J(D(G(z))) and |dJ/dlogit|, one curve per cost.
 
@@ -76,6 +77,7 @@ def _log_axis(ax):
     ax.yaxis.set_minor_formatter(ticker.NullFormatter())
 
 
+@styled
 def plot_frozen_generator(runs, noise_label, setup=None, path=None):
     """Arjovsky & Bottou (2017), Figs 1-3 on a toy: D's error and G's gradient norm, log scale.
 
@@ -120,6 +122,7 @@ def plot_frozen_generator(runs, noise_label, setup=None, path=None):
     return _finish(fig, path)
 
 
+@styled
 def plot_frozen_setup(data_x, fake_x, ax=None, path=None):
     """The frozen experiment's layout: the data and the generator's samples, side by side."""
     fig = None
@@ -135,6 +138,7 @@ def plot_frozen_setup(data_x, fake_x, ax=None, path=None):
     return ax
 
 
+@styled
 def plot_parallel_lines(sweep, gp=None, path=None):
     """WGAN's Example 1: JS and W1 against theta, closed form and estimated, and G's gradient.
 
@@ -188,6 +192,7 @@ def plot_parallel_lines(sweep, gp=None, path=None):
     return _finish(fig, path)
 
 
+@styled
 def plot_far_start(runs, colors=None, path=None):
     """GANs whose generator starts far from the data line: distance and pull, against steps.
 

@@ -1,10 +1,11 @@
-"""Snapshots of a training run: what D sees and where G is pushed, drawn and animated.
+"""Snapshots of a training run drawn and animated: what D sees and where G is pushed.
 
-    snapshot(trainer)             the state worth drawing, as plain arrays (cheap; collect many)
     plot_snapshot(snap)           D's output as a heatmap, real and fake samples, G's gradient
     animate(snaps, path)          a GIF of snapshots taken during training
 
-plot_snapshot returns the Figure and saves it when given a path; animate returns the path.
+A snapshot is a dict of plain arrays, made by tinygan.lab.landscape.snapshot(trainer);
+nothing here touches a trainer. plot_snapshot returns the Figure and saves it when given a
+path; animate returns the path.
 """
 
 from pathlib import Path
@@ -16,120 +17,15 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.legend_handler import HandlerPatch
 from matplotlib.patches import FancyArrow
 
-from tinygan.ops import sigmoid
-from tinygan.plots.style import FAKE, NEUTRAL, REAL, save
+from tinygan.plots.style import FAKE, NEUTRAL, REAL, save, styled
 
-__all__ = ["snapshot", "plot_snapshot", "animate"]
+__all__ = ["plot_snapshot", "animate"]
 
 # RdBu without its darkest ends: D -> 1 ("real") is blue like REAL, D -> 0 red like FAKE,
 # pale enough that the samples drawn on top stay visible. The midpoint is white.
 _RDBU = plt.get_cmap("RdBu")(np.linspace(0.14, 0.86, 256))
 D_CMAP = LinearSegmentedColormap.from_list("tinygan_d", 0.25 + 0.75 * _RDBU)   # mixed with white
 ARROW = "#1a1a1a"
-
-
-# ============================================================================ snapshot
-
-def _data_limits(data):
-    """Axis limits (dim, 2) for a data set: its extent with a wide margin, square in 2-D.
-
-    The extent comes from the data alone (mixture centres +- 4 std, or 2,048 samples drawn
-    with a fixed seed), so every snapshot of a run gets the same limits and a GIF's frames
-    line up. The half-width is 1.6 times the extent's, which leaves room for samples on their
-    way in; those still outside are drawn on the edge.
-    """
-    centers = getattr(data, "centers", None)
-    if centers is not None:
-        c = np.asarray(centers, dtype=np.float64)
-        lo, hi = c.min(axis=0) - 4 * data.std, c.max(axis=0) + 4 * data.std
-    else:
-        x = data.sample(2048, np.random.default_rng(0), dtype=np.float64)
-        lo, hi = np.percentile(x, 0.5, axis=0), np.percentile(x, 99.5, axis=0)
-    mid = (lo + hi) / 2
-    half = np.maximum((hi - lo) / 2, 0.25)
-    if data.dim == 2:   # one scale on both axes, so arrows and distances are not distorted
-        half = np.full(2, half.max())
-    half = 1.6 * half
-    return np.stack([mid - half, mid + half], axis=1)
-
-
-def snapshot(trainer, n=512, grid=80, rng=None, n_arrows=64, limits=None):
-    """The state of a 1-D or 2-D run, as plain arrays: enough to draw it later, cheap to keep.
-
-    Draws z ~ N(0, I) of shape (n, z_dim) from `rng` first, then n real samples, so `fake`
-    equals trainer.sample(n, rng) for an rng in the same state. The default rng is seeded by
-    (seed, step): nothing is taken from the training stream. `limits` (dim, 2) sets the drawn
-    region; by default it is the data's extent with a margin, the same at every step.
-
-    Returns a dict (dim = data dimension, m = min(n_arrows, n)):
-        step, dim, data, loss   int, int, str, str
-        uses_sigmoid            bool: d_grid holds D(x) = sigmoid(logit), else D's raw scores
-        threshold               D's raw output above which it calls x real (least squares: 1/2)
-        real, fake              (n, dim) samples
-        limits                  (dim, 2) rows (low, high) per axis
-        grid_x                  (grid,) points along x;   2-D only: grid_y (grid,)
-        d_grid                  1-D: (grid,), D at grid_x
-                                2-D: (grid, grid), d_grid[i, j] = D at (grid_x[j], grid_y[i])
-        arrow_index, arrows     (m,), (m, dim): arrows = -dx[arrow_index], where dx = dL_G/dx_fake
-                                from tinygan.gan.g_gradients on the whole batch (the direction G
-                                pushes each sample; scaled by 1/n, as in training)
-        grad_norm               mean per-sample ||dL_G/dx|| (history's d_input_grad_norm)
-        centers                 (K, dim) mixture centres, (0, dim) if the data has none
-    """
-    from tinygan.gan import g_gradients   # here, not at the top: the drawing needs no trainer
-
-    dim = trainer.data.dim
-    if dim not in (1, 2):
-        raise ValueError(f"snapshot draws 1-D or 2-D data; data set {trainer.data.name!r} has "
-                         f"dim {dim}. For images, use plot_image_grid(trainer.sample(64), size).")
-    for name, value in (("n", n), ("grid", grid), ("n_arrows", n_arrows)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 2:
-            raise ValueError(f"{name} must be an integer >= 2, got {value!r}")
-    if rng is None:
-        rng = np.random.default_rng([trainer.config.seed, trainer.step, 2])
-    dtype = trainer.dtype
-    z = rng.standard_normal((n, trainer.config.z_dim), dtype=dtype)
-    real = trainer.data.sample(n, rng, dtype=dtype)
-
-    # the generator that trainer.sample draws from (the weight average when ema > 0); with
-    # packing, D judges m samples at once, so the batch is a whole number of packs
-    m = trainer.config.pack
-    _, _, info = g_gradients(trainer.G, trainer.D, trainer.loss, z[: n - n % m], pack=m,
-                             g_params=trainer.g_params)
-    fake, dx = info["x_fake"], info["dx"]
-    n = len(fake)
-    limits = _data_limits(trainer.data) if limits is None else np.asarray(limits, dtype=np.float64)
-    if limits.shape != (dim, 2) or not np.all(limits[:, 0] < limits[:, 1]):
-        raise ValueError(f"limits must have shape ({dim}, 2) with low < high in each row, "
-                         f"got {limits.tolist()}")
-
-    gx = np.linspace(*limits[0], grid)
-    if dim == 1:
-        points = gx[:, None]
-    else:
-        gy = np.linspace(*limits[1], grid)
-        xx, yy = np.meshgrid(gx, gy)          # xy indexing: row i is y = gy[i]
-        points = np.stack([xx.ravel(), yy.ravel()], axis=1)
-    # D's output at each grid point; a packed D is shown the point m times over
-    out = trainer.D(np.tile(points.astype(dtype), (1, m)))[:, 0]
-    if trainer.loss.uses_sigmoid:
-        out = sigmoid(out)
-    idx = np.arange(min(n_arrows, n))
-    centers = getattr(trainer.data, "centers", None)
-    snap = {
-        "step": int(trainer.step), "dim": dim, "data": trainer.data.name,
-        "loss": trainer.config.loss,
-        "uses_sigmoid": bool(trainer.loss.uses_sigmoid),
-        "threshold": float(trainer.loss.threshold),   # where D's raw output says "real"
-        "real": real, "fake": fake, "limits": limits, "grid_x": gx,
-        "d_grid": out.reshape(grid, grid) if dim == 2 else out,
-        "arrow_index": idx, "arrows": -dx[idx],
-        "grad_norm": float(np.mean(np.linalg.norm(dx, axis=1)) * n),
-        "centers": np.zeros((0, dim)) if centers is None else np.asarray(centers, dtype=np.float64),
-    }
-    if dim == 2:
-        snap["grid_y"] = gy
-    return snap
 
 
 # ============================================================================ drawing a snapshot
@@ -278,11 +174,12 @@ def _check_snapshot(snap):
     missing = [k for k in need if k not in snap]
     if missing:
         raise ValueError(f"not a snapshot (missing {', '.join(missing)}); "
-                         f"make one with snapshot(trainer)")
+                         f"make one with tinygan.lab.landscape.snapshot(trainer)")
     if snap["dim"] not in (1, 2):
         raise ValueError(f"snapshots of 1-D or 2-D data only, got dim {snap['dim']}")
 
 
+@styled
 def plot_snapshot(snap, ax=None, path=None):
     """Draw one snapshot: D's output behind the real and generated samples, G's gradient on top.
 
@@ -301,6 +198,7 @@ def plot_snapshot(snap, ax=None, path=None):
     return fig
 
 
+@styled
 def animate(snapshots, path, fps=8):
     """An animated GIF of snapshots (one frame each), on the same axis limits throughout.
 

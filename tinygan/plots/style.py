@@ -1,12 +1,19 @@
-"""Shared look of every tinygan figure, and saving figures to disk."""
+"""Shared look of every tinygan figure, applied per figure, and saving figures to disk.
 
+    @styled              a figure function draws with tinygan's look (RC below), and only it
+    save(fig, path)      write a figure (creating folders) and close it
+
+The look is applied with matplotlib's rc_context around each figure function, never with a
+global rcParams change or a backend switch: importing or calling anything in tinygan leaves
+matplotlib as the user set it (in a notebook, %matplotlib inline keeps working, and the
+user's own plots keep their own style). Without a display matplotlib picks its
+non-interactive Agg backend by itself.
+"""
+
+import functools
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 # One palette for the whole project, so a colour means the same thing in every figure.
 REAL = "#1f77b4"       # data
@@ -30,7 +37,15 @@ RC = {
     "legend.frameon": False,
     "font.size": 10,
 }
-plt.rcParams.update(RC)
+
+
+def styled(draw):
+    """Decorator: run the figure function `draw` with tinygan's look (RC), restored after."""
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(RC):
+            return draw(*args, **kwargs)
+    return wrapper
 
 
 def save(fig, path):

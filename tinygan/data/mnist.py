@@ -29,7 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import Dataset, check_sample_args
+from tinygan.data.base import Dataset, check_sample_args
+from tinygan.metrics import calibrate_threshold
 
 __all__ = ["MNIST", "MNIST_FILES", "MNIST_MD5", "MNIST_MIRRORS", "default_cache",
            "download_mnist", "load_mnist", "parse_idx", "read_idx"]
@@ -250,7 +251,6 @@ class MNIST(Dataset):
     @functools.cached_property
     def threshold(self):
         """The 99th percentile of real images' distance to the nearest template."""
-        from .metrics import calibrate_threshold
         real = self.sample(min(4000, len(self.images)), np.random.default_rng(20160610))
         return calibrate_threshold(real, self.templates, quantile=0.99, max_shift=1)
 

@@ -5,7 +5,7 @@
     results[0]["snaps"][500]           # 1,000 generated samples at step 500
 
 A run is a Config, or a dict {"config": Config, "negatives": ..., "pretrain": ...} for the
-BlindTrainer of tinygan.blind (Q6). Each result is a plain dict: config, history,
+BlindTrainer of tinygan.lab.blind (Q6). Each result is a plain dict: config, history,
 evaluations, snaps {step: samples}, final (the last evaluation), seconds, and with
 landscape=True D's output on a lattice over the data (xs, ys, prob) and d_peak's report.
 Runs are independent and seeded, so the results do not depend on `jobs`.
@@ -21,6 +21,8 @@ import numpy as np
 
 from tinygan.config import Config
 from tinygan.gan import Trainer
+from tinygan.lab.blind import BlindTrainer
+from tinygan.lab.landscape import d_map
 
 __all__ = ["train_runs", "train_one", "default_jobs", "at_budget"]
 
@@ -48,36 +50,12 @@ def default_jobs():
         return max(1, os.cpu_count() or 1)
 
 
-def _landscape(trainer, grid=121):
-    """D(x) on a grid x grid lattice (2-D only) over the data and where G's samples went.
-
-    The box is the data's extent with a 50 % margin, widened (up to 20 times) to hold 95 %
-    of 800 generated samples, so a generator that ran away is still in the picture.
-    """
-    from tinygan.blind import d_peak
-    from tinygan.ops import sigmoid
-
-    ref = trainer.data.sample(4096, np.random.default_rng(12345))
-    fake = trainer.sample(800, np.random.default_rng(2))
-    lo, hi = ref.min(axis=0), ref.max(axis=0)
-    mid, span = (lo + hi) / 2, (hi - lo).max()
-    reach = np.quantile(np.abs(fake - mid).max(axis=1), 0.95) * 1.08
-    half = float(min(max(0.75 * span, reach), 20 * span))
-    xs, ys = mid[0] + np.linspace(-half, half, grid), mid[1] + np.linspace(-half, half, grid)
-    gx, gy = np.meshgrid(xs, ys)
-    logits = trainer.D(np.stack([gx.ravel(), gy.ravel()], axis=1).astype(trainer.dtype))
-    return {"xs": xs, "ys": ys, "prob": sigmoid(logits[:, 0].astype(np.float64)).reshape(grid, grid),
-            "real": trainer.data.sample(800, np.random.default_rng(1)), "fake": fake,
-            "peak": d_peak(trainer, half=half)}
-
-
 def train_one(run, snap_steps=(), landscape=False):
     """Train one run (a Config or a dict, see the module docstring); return its result dict."""
     spec = {"config": run} if isinstance(run, Config) else dict(run)
     config = spec["config"]
     start = time.perf_counter()
     if spec.get("negatives"):
-        from tinygan.blind import BlindTrainer
         trainer = BlindTrainer(config, negatives=spec["negatives"], pretrain=spec.get("pretrain", 0),
                                noise_scale=spec.get("noise_scale", 1.0))
     else:
@@ -96,7 +74,7 @@ def train_one(run, snap_steps=(), landscape=False):
               "final": trainer.evaluations[-1] if trainer.evaluations else trainer.evaluate(),
               "seconds": time.perf_counter() - start}
     if landscape:
-        result["landscape"] = _landscape(trainer)
+        result["landscape"] = d_map(trainer)
     return result
 
 

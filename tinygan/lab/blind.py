@@ -14,7 +14,7 @@ D learns from changes:
     trainer = BlindTrainer(Config(data="ring"), negatives="blend")
     trainer.train()
     trainer.evaluations[-1]          # modes, high_quality, sliced_w ... as for any run
-    d_peak(trainer)                  # where D scores highest, and how many samples sit there
+    landscape.d_peak(trainer)        # where D scores highest, and how many samples sit there
 
 In the history, d_loss_fake / d_acc_fake / the D step's fake logits refer to the negatives D
 was trained on (noise or blend), not to G's samples; d_fake (from the G step) is still the
@@ -23,13 +23,14 @@ mean D(G(z)).
 
 import numpy as np
 
+from tinygan.checks import choice, integer, positive
 from tinygan.config import Config
 from tinygan.gan import Trainer, d_gradients
-from tinygan.penalties import pack
+from tinygan.lab.landscape import data_moments
 
 NEGATIVES = ("standard", "noise", "blend", "frozen")
 
-__all__ = ["NEGATIVES", "BlindTrainer", "d_peak", "compare"]
+__all__ = ["NEGATIVES", "BlindTrainer", "compare"]
 
 
 class BlindTrainer(Trainer):
@@ -42,17 +43,13 @@ class BlindTrainer(Trainer):
     """
 
     def __init__(self, config=None, negatives="noise", noise_scale=1.0, pretrain=0, **overrides):
-        if negatives not in NEGATIVES:
-            raise ValueError(f"unknown negatives {negatives!r}; allowed: {', '.join(NEGATIVES)}")
-        if not noise_scale > 0:
-            raise ValueError(f"noise_scale must be positive, got {noise_scale!r}")
-        if isinstance(pretrain, bool) or not isinstance(pretrain, (int, np.integer)) or pretrain < 0:
-            raise ValueError(f"pretrain must be an integer >= 0, got {pretrain!r}")
+        choice("negatives", negatives, NEGATIVES)
+        positive("noise_scale", noise_scale)
+        integer("pretrain", pretrain, minimum=0)
         super().__init__(config, **overrides)
         self.negatives = negatives
-        ref = self.data.sample(4096, np.random.default_rng(12345))    # fixed: same noise every run
-        self.noise_mean = ref.mean(axis=0)
-        self.noise_std = noise_scale * ref.std(axis=0)
+        mean, std = data_moments(self.data)
+        self.noise_mean, self.noise_std = mean, noise_scale * std
         for _ in range(pretrain):
             self._blind_d_step(t=0.0)
 
@@ -77,8 +74,7 @@ class BlindTrainer(Trainer):
         x_neg = self.sample_negatives(n, t)
         if update:
             return self._d_update(self.D.params, self.opt_d, x_real, x_neg)
-        m = self.config.pack
-        value, _, info = d_gradients(self.D, self.loss, pack(x_real, m), pack(x_neg, m))
+        value, _, info = d_gradients(self.D, self.loss, x_real, x_neg, pack=self.config.pack)
         return value, info
 
     def d_step(self):
@@ -86,35 +82,6 @@ class BlindTrainer(Trainer):
         if self.negatives == "standard":
             return super().d_step()
         return self._blind_d_step(update=self.negatives != "frozen")
-
-
-def d_peak(trainer, samples=None, n=2500, grid=161, radius=0.1, rng=None, half=None):
-    """Where D scores highest in a box, and how much of G sits near that spot.
-
-    The box is centred on the data, half-width `half` (default: the data's extent with a
-    50 % margin on each side); 2-D data only. Returns a
-    dict: peak (dim,) the arg-max of D's logit on a grid x grid lattice, peak_logit, and
-    near_peak, the fraction of n generated samples within `radius` times the box's half-width
-    of the peak; plus spread, the mean distance of the samples to their own centroid.
-    """
-    if trainer.data.dim != 2:
-        raise ValueError("d_peak needs 2-D data")
-    rng = np.random.default_rng(0) if rng is None else rng
-    x = trainer.sample(n, rng) if samples is None else np.asarray(samples)
-    ref = trainer.data.sample(4096, np.random.default_rng(12345))
-    lo, hi = ref.min(axis=0), ref.max(axis=0)
-    half = 0.75 * (hi - lo).max() if half is None else float(half)
-    mid = (lo + hi) / 2
-    axis = np.linspace(-half, half, grid)
-    gx, gy = np.meshgrid(mid[0] + axis, mid[1] + axis)
-    pts = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(trainer.dtype)
-    logits = trainer.D(pts)[:, 0]
-    k = int(np.argmax(logits))
-    peak = pts[k].astype(np.float64)
-    dist = np.linalg.norm(x - peak, axis=1)
-    return {"peak": peak, "peak_logit": float(logits[k]),
-            "near_peak": float(np.mean(dist <= radius * half)),
-            "spread": float(np.mean(np.linalg.norm(x - x.mean(axis=0), axis=1)))}
 
 
 def compare(config=None, variants=NEGATIVES, pretrain=1000, noise_scale=1.0, callback=None):

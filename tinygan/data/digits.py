@@ -28,7 +28,9 @@ import functools
 
 import numpy as np
 
-from .data import Dataset, _nonnegative, check_sample_args
+from tinygan.checks import nonnegative
+from tinygan.data.base import Dataset, check_sample_args
+from tinygan.metrics import calibrate_threshold
 
 __all__ = ["FONT", "SIZES", "Digits", "glyph_segments"]
 
@@ -173,8 +175,8 @@ class Digits(Dataset):
         if not 0.1 <= lo <= hi <= 1.5:
             raise ValueError(f"thickness must satisfy 0.1 <= low <= high <= 1.5 (stroke "
                              f"half-width in units of size/8 pixels), got {thickness!r}")
-        self.noise = _nonnegative("noise", noise)
-        self.blur = _nonnegative("blur", blur)
+        self.noise = nonnegative("noise", noise)
+        self.blur = nonnegative("blur", blur)
         if self.noise > 1 or self.blur > 1:
             raise ValueError(f"noise and blur must be in [0, 1], got {noise!r} and {blur!r}")
         self.size, self.max_shift, self.thickness = int(size), int(max_shift), (lo, hi)
@@ -222,7 +224,6 @@ class Digits(Dataset):
 
         Measured once on 4,000 samples from a fixed seed (metrics.calibrate_threshold).
         """
-        from .metrics import calibrate_threshold
         real = self.sample(4000, np.random.default_rng(20160610))
         return calibrate_threshold(real, self.templates, quantile=0.99, max_shift=1)
 

@@ -5,7 +5,8 @@
     tinygan evaluate runs/ring/checkpoint.npz
     tinygan list
 
-Every field of tinygan.gan.Config is a flag of `train` (--g-lr, --batch-size, --d-steps, ...).
+Every field of tinygan.Config is a flag of `train` (--g-lr, --batch-size, --d-steps, ...),
+its help text the field's metadata.
 A bad argument exits with status 2 and one line saying what is allowed, never a traceback.
 """
 
@@ -16,13 +17,17 @@ import sys
 import time
 from pathlib import Path
 
-from tinygan import __version__
+from tinygan import __version__, checker
+from tinygan.app.errors import UsageError
+from tinygan.app.run import run_training
+from tinygan.checkpoint import CheckpointError, load, read_meta
+from tinygan.config import Config, presets
+from tinygan.data import DATASETS, get_dataset
+from tinygan.gan import DivergenceError
+from tinygan.losses import LOSSES
+from tinygan.optim import OPTIMIZERS
 
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """A user's mistake on the command line: printed as one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,32 +35,16 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _field_help(cls):
-    """{field: its comment} from the class's source: the comments in config.py are the help."""
-    import inspect
-    import re
-
-    found = {}
-    for line in inspect.getsource(cls).splitlines():
-        m = re.match(r"\s+(\w+): \w+ = .*?#\s*(.+)$", line)
-        if m:
-            found[m.group(1)] = m.group(2).strip(" .")
-    return found
-
-
 def _config_flags(parser):
     """One --flag per Config field, typed by the field's default."""
-    from tinygan.gan import Config
-
-    group = parser.add_argument_group("training configuration (tinygan.gan.Config)")
-    helps = _field_help(Config)
+    group = parser.add_argument_group("training configuration (tinygan.Config)")
     for field in dataclasses.fields(Config):
         if field.name == "data_options":
             continue
         default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
         flag = "--" + field.name.replace("_", "-")
         shown = " ".join(map(str, default)) if isinstance(default, tuple) else default
-        text = f"{helps[field.name]} (default {shown})" if field.name in helps else f"default {shown}"
+        text = f"{field.metadata['help']} (default {shown})"
         text = text.replace("%", "%%")   # argparse formats help with %
         if isinstance(default, bool):
             group.add_argument(flag, type=_bool, default=None, metavar="BOOL", help=text)
@@ -85,8 +74,6 @@ def _parse_value(text):
 
 
 def _config_from_args(args):
-    from tinygan.gan import Config, presets
-
     base = presets.get(args.preset, Config)() if args.preset else Config()
     changes = {}
     for field in dataclasses.fields(Config):
@@ -102,8 +89,6 @@ def _config_from_args(args):
     changes["data_options"] = options
     config = dataclasses.replace(base, **changes)
     try:
-        from tinygan.data import get_dataset
-
         config.validate()
         get_dataset(config.data, **config.data_options)
     except (ValueError, TypeError) as err:
@@ -160,9 +145,6 @@ def _free_folder(name):
 
 
 def cmd_train(args):
-    from tinygan.gan import Config, DivergenceError
-    from tinygan.run import run_training
-
     if args.out is None:
         if args.resume:
             raise UsageError("--resume needs --out: the folder of the run to continue")
@@ -174,8 +156,6 @@ def cmd_train(args):
         raise UsageError(f"{out} already holds a run; --resume continues it, --overwrite replaces it, "
                          f"or choose another --out")
     if args.resume:
-        from tinygan.checkpoint import CheckpointError, read_meta
-
         given = [f.name for f in dataclasses.fields(Config)
                  if f.name not in ("steps", "data_options") and getattr(args, f.name, None) is not None]
         if given or args.data_option or args.preset:
@@ -216,8 +196,6 @@ def cmd_train(args):
 
 
 def cmd_evaluate(args):
-    from tinygan.checkpoint import CheckpointError, load
-
     try:
         trainer = load(args.checkpoint)
     except CheckpointError as err:
@@ -232,11 +210,6 @@ def cmd_evaluate(args):
 
 
 def cmd_list(args):
-    from tinygan.data import DATASETS
-    from tinygan.gan import presets
-    from tinygan.losses import LOSSES
-    from tinygan.optim import OPTIMIZERS
-
     print("data sets (--data; options with --data-option KEY=VALUE):")
     for name, text in DATASETS.items():
         print(f"  {name:<16} {text}")
@@ -254,8 +227,6 @@ def cmd_list(args):
 
 
 def build_parser():
-    from tinygan.gan import presets
-
     parser = _Parser(prog="tinygan", description="A GAN library written from scratch in NumPy.")
     parser.add_argument("--version", action="version", version=f"tinygan {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -279,17 +250,8 @@ def build_parser():
     lister = sub.add_parser("list", help="data sets, loss families, optimizers and presets")
     lister.set_defaults(func=cmd_list)
 
-    for extension in EXTENSIONS:
-        extension(sub)
+    checker.add_subcommand(sub)
     return parser
-
-
-def _exercise(subparsers):
-    from tinygan.checker import add_subcommand   # loaded here, so only `exercise` pays for it
-    add_subcommand(subparsers)
-
-
-EXTENSIONS = [_exercise]   # functions that add a subcommand: f(subparsers)
 
 
 def main(argv=None):

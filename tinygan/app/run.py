@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from tinygan import checkpoint
-from tinygan.gan import STEP_COLUMNS, DivergenceError, Trainer
+from tinygan import plots as tp
+from tinygan.gan import STEP_COLUMNS, Trainer
+from tinygan.lab.landscape import snapshot
 
 N_FRAMES = 24   # GIF frames per run: each costs ~0.2-0.3 s of matplotlib drawing
 
@@ -37,8 +39,6 @@ def write_history(history, path):
 
 def _figures(trainer, out, frames):
     """Draw the run's figures into `out`; return {name: path}."""
-    from tinygan import plots as tp
-
     rng = np.random.default_rng([trainer.config.seed, trainer.step, 2])
     title = f"{trainer.config.data}, {trainer.config.loss} loss"
     paths = {"curves": str(out / "curves.png")}
@@ -46,7 +46,7 @@ def _figures(trainer, out, frames):
                    loss=trainer.config.loss)
     if trainer.data.dim == 2:
         paths["samples"] = str(out / "samples.png")
-        tp.plot_snapshot(tp.snapshot(trainer, rng=rng), path=paths["samples"])
+        tp.plot_snapshot(snapshot(trainer, rng=rng), path=paths["samples"])
         if frames:
             paths["gif"] = str(tp.animate(frames, out / "training.gif"))
     if getattr(trainer.data, "templates", None) is not None:
@@ -81,7 +81,6 @@ def run_training(config, out, resume=False, steps=None, progress=None, figures=T
 
     def on_step(tr, row):
         if tr.data.dim == 2 and figures and tr.step % frame_every == 0:
-            from tinygan.plots.snapshots import snapshot
             # a diverging run may overflow here one step before the trainer reports it
             with np.errstate(over="ignore", invalid="ignore"):
                 frames.append(snapshot(tr, rng=np.random.default_rng([tr.config.seed, tr.step, 3])))
@@ -108,4 +107,4 @@ def run_training(config, out, resume=False, steps=None, progress=None, figures=T
     return summary
 
 
-__all__ = ["run_training", "write_history", "DivergenceError"]
+__all__ = ["run_training", "write_history"]

@@ -1,0 +1,60 @@
+"""Argument checks, one home for the whole package: each raises one ValueError that names
+the argument, says what is allowed and shows what it got.
+
+    number(name, value, ok, allowed)   a finite real number passing `ok`, as a float
+    positive(name, value)              a finite number > 0
+    nonnegative(name, value)           a finite number >= 0 (0 usually turns a feature off)
+    fraction(name, value)              a number in [0, 1)
+    integer(name, value, minimum)      an int (not a bool) >= minimum
+    choice(what, value, allowed)       one of a fixed set of names
+
+Used by the optimizers, the data sets, Config and the lab's experiments, so the same mistake
+reads the same wherever it is made.
+"""
+
+import math
+
+import numpy as np
+
+
+def number(name, value, ok=lambda v: True, allowed="a finite number"):
+    """`value` as a Python float if it is a finite real number with ok(value); else
+    ValueError("{name} must be {allowed}, got {value!r}"). Booleans are not numbers here."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be {allowed}, got {value!r}") from err
+    if not (math.isfinite(v) and ok(v)):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return v
+
+
+def positive(name, value):
+    """A finite number > 0, as a float."""
+    return number(name, value, lambda v: v > 0, "a positive number")
+
+
+def nonnegative(name, value, off=False):
+    """A finite number >= 0, as a float; off=True adds "(0 turns it off)" to the message."""
+    return number(name, value, lambda v: v >= 0, "a number >= 0" + (" (0 turns it off)" if off else ""))
+
+
+def fraction(name, value):
+    """A number in [0, 1), as a float (momentum, Adam's betas, a decay rate)."""
+    return number(name, value, lambda v: 0.0 <= v < 1.0, "in [0, 1)")
+
+
+def integer(name, value, minimum=0):
+    """An integer (not a bool, not a float) >= minimum, as a Python int."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def choice(what, value, allowed):
+    """`value` if it is one of `allowed`; else ValueError("unknown {what} ...; allowed: ...")."""
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}; allowed: {', '.join(map(str, allowed))}")
+    return value

@@ -27,3 +27,27 @@ settings.register_profile(
 )
 _default = "ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev"
 settings.load_profile(os.environ.get("TINYGAN_PROFILE", _default))
+
+
+# ----------------------------------------------------------------------------- matplotlib
+# tinygan applies its figure style per figure and never switches the backend: every test
+# (and so every figure the suite draws, the demos' included) must leave matplotlib's global
+# state as it found it.
+
+import matplotlib  # noqa: E402
+import pytest  # noqa: E402
+
+
+def matplotlib_state():
+    """The global matplotlib state a user owns: the backend and every rcParam."""
+    return matplotlib.get_backend(), dict(matplotlib.rcParams)
+
+
+@pytest.fixture(autouse=True)
+def _matplotlib_left_alone():
+    before = matplotlib_state()
+    yield
+    after = matplotlib_state()
+    assert after[0] == before[0], f"the backend changed from {before[0]!r} to {after[0]!r}"
+    changed = sorted(k for k in before[1] if before[1][k] != after[1].get(k))
+    assert not changed, f"rcParams changed: {changed[:10]}"

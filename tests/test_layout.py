@@ -1,0 +1,200 @@
+"""The package's shape: three floors (engine <- lab <- app), plots apart, no import cycles,
+and figures that leave matplotlib as the user set it.
+
+The import graph is read from the source (every import statement, inside functions too), so
+an import hidden in a function is an arrow like any other.
+"""
+
+import ast
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import tinygan
+
+ROOT = Path(tinygan.__file__).parent
+
+
+def module_name(path, root):
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def import_graph(root=ROOT):
+    """{module: set of tinygan modules it imports}, from every import statement in `root`.
+
+    `from a.b import c` is an arrow to a.b.c when that is a module (a file or a package),
+    else to a.b. Relative imports are resolved against the importing module's package.
+    """
+    files = {module_name(p, root): p for p in root.rglob("*.py")}
+    top = root.name
+    graph = {}
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
+                for a in node.names:
+                    full = f"{base}.{a.name}"
+                    targets.add(full if full in files else base)
+        graph[name] = {t for t in targets if t == top or t.startswith(top + ".")} - {name}
+    return graph
+
+
+def find_cycle(graph):
+    """One import cycle as a list of modules [a, b, ..., a], or None."""
+    state, stack = {}, []
+
+    def visit(m):
+        state[m] = "open"
+        stack.append(m)
+        for t in sorted(graph.get(m, ())):
+            if state.get(t) == "open":
+                return stack[stack.index(t):] + [t]
+            if t not in state:
+                found = visit(t)
+                if found:
+                    return found
+        stack.pop()
+        state[m] = "done"
+        return None
+
+    for m in sorted(graph):
+        if m not in state:
+            found = visit(m)
+            if found:
+                return found
+    return None
+
+
+def floor(module):
+    """Which floor a module lives on: front, engine, lab, plots, checker or app."""
+    parts = module.split(".")
+    if len(parts) == 1:
+        return "front"
+    if parts[1] in ("lab", "plots", "checker", "app"):
+        return parts[1]
+    if parts[1] == "__main__":
+        return "app"
+    return "engine"
+
+
+# Who may import whom. The checker grades exercises from the command line: it may use the
+# engine and the lab's games, and the app's one error type, nothing else of the app.
+ALLOWED = {
+    "front": {"engine"},
+    "engine": {"engine"},
+    "lab": {"engine", "lab"},
+    "plots": {"plots"},
+    "checker": {"engine", "lab", "checker"},
+    "app": {"front", "engine", "lab", "plots", "checker", "app"},
+}
+EXCEPTIONS = {("checker", "tinygan.app.errors")}
+
+
+def wrong_arrows(graph):
+    """Every arrow that runs up a floor or into a room it must not enter."""
+    bad = []
+    for m, targets in graph.items():
+        for t in targets:
+            if floor(t) not in ALLOWED[floor(m)] and (floor(m), t) not in EXCEPTIONS:
+                bad.append(f"{m} -> {t}")
+    return sorted(bad)
+
+
+# ----------------------------------------------------------------------------- the package
+
+def test_the_package_has_no_import_cycle():
+    assert find_cycle(import_graph()) is None
+
+
+def test_no_arrow_runs_up_a_floor():
+    assert wrong_arrows(import_graph()) == []
+
+
+def test_the_graph_sees_the_package_as_it_is():
+    """The reader is not vacuous: it finds the arrows we know are there."""
+    g = import_graph()
+    assert "tinygan.mlp" in g["tinygan.gan"] and "tinygan.penalties" in g["tinygan.gan"]
+    assert "tinygan.gan" in g["tinygan.lab.blind"]
+    assert "tinygan.checker" in g["tinygan.app.cli"]
+    assert "tinygan.lab.landscape" in g["tinygan.app.run"]
+    assert {floor(m) for m in g} == {"front", "engine", "lab", "plots", "checker", "app"}
+
+
+# ----------------------------------------------------------------------------- the checks fail
+
+def _copy_with(tmp_path, file, extra):
+    """A copy of the package with `extra` appended (indented into a function) to `file`."""
+    root = tmp_path / "tinygan"
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(root / file, "a") as f:
+        f.write("\n\ndef _added():\n" + textwrap.indent(extra, "    ") + "\n")
+    return root
+
+
+def test_a_cycle_is_found_even_inside_a_function(tmp_path):
+    root = _copy_with(tmp_path, "mlp.py", "from tinygan.gan import Trainer\n")
+    cycle = find_cycle(import_graph(root))
+    assert cycle is not None and "tinygan.mlp" in cycle and "tinygan.gan" in cycle
+
+
+@pytest.mark.parametrize("file, extra, arrow", [
+    ("gan.py", "from tinygan.lab import landscape\n", "tinygan.gan -> tinygan.lab.landscape"),
+    ("plots/snapshots.py", "from tinygan.gan import g_gradients\n",
+     "tinygan.plots.snapshots -> tinygan.gan"),
+    ("lab/sweep.py", "from tinygan.app import run\n", "tinygan.lab.sweep -> tinygan.app.run"),
+    ("checker/core.py", "from tinygan.app.cli import main\n", "tinygan.checker.core -> tinygan.app.cli"),
+    ("data/toy.py", "from . import base, mnist\nfrom ..lab import games\n", "tinygan.data.toy -> tinygan.lab.games"),
+])
+def test_an_arrow_up_a_floor_is_found(tmp_path, file, extra, arrow):
+    assert arrow in wrong_arrows(import_graph(_copy_with(tmp_path, file, extra)))
+
+
+# ----------------------------------------------------------------------------- matplotlib
+
+SCRIPT = """
+import matplotlib
+matplotlib.use("svg")                        # a backend tinygan would never pick
+import matplotlib.pyplot as plt
+plt.rcParams.update({"axes.grid": False, "font.size": 13.0, "figure.dpi": 72.0})
+before = (matplotlib.get_backend(), dict(plt.rcParams))
+
+import numpy as np
+import tinygan, tinygan.plots, tinygan.app.cli, tinygan.lab.landscape
+from tinygan import Trainer
+from tinygan.lab.landscape import snapshot
+from tinygan.plots import curves, snapshots
+t = Trainer(data="ring", steps=3, eval_every=3, batch_size=16, g_hidden=(8,), d_hidden=(8,),
+            eval_samples=100)
+t.train()
+snap = snapshot(t, n=32, grid=6)
+fig = snapshots.plot_snapshot(snap, path=r"{out}/s.png")
+curves.plot_curves(t.history, t.evaluations, path=r"{out}/c.png")
+snapshots.animate([snap, snap], r"{out}/a.gif")
+after = (matplotlib.get_backend(), dict(plt.rcParams))
+changed = sorted(k for k in before[1] if before[1][k] != after[1][k])
+print(before[0], after[0], changed)
+assert before[0] == after[0] == "svg", (before[0], after[0])
+assert not changed, changed
+"""
+
+
+def test_drawing_leaves_the_users_backend_and_rcparams_alone(tmp_path):
+    """A user's own backend and rcParams survive importing tinygan and drawing its figures."""
+    r = subprocess.run([sys.executable, "-c", SCRIPT.replace("{out}", str(tmp_path))],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (tmp_path / "s.png").stat().st_size > 0 and (tmp_path / "a.gif").stat().st_size > 0

@@ -10,13 +10,13 @@ keyed by its full configuration, so an interrupted benchmark resumes where it st
 changed preset (say, a new default recipe) is rerun while the others are reused. --fresh
 ignores the cache.
 
-The PacGAN protocol (REFERENCES.md, Q3): ring = 8 Gaussians on the unit circle, std 0.01;
+The PacGAN protocol (docs/references.md#mode-metrics): ring = 8 Gaussians on the unit circle, std 0.01;
 grid = {-4,-2,0,2,4}^2, std 0.05; 2,500 samples from the trained generator; a sample is
 high quality within 3 std of its nearest mode; a mode is captured if it gets one high-quality
 sample; reverse KL = sum_k p_k log(K p_k) over the nearest-mode histogram. Each
 configuration is a preset of tinygan.gan (`tinygan list`), run with seeds 0..N-1; the table
 gives mean +- std over the seeds and the wall time of one run, and the published rows
-(REFERENCES.md) are printed under the configuration they correspond to. A real 2-D
+(docs/references.md#q3) are printed under the configuration they correspond to. A real 2-D
 Gaussian sample scores 98.9 % high quality under this rule, not 100 %.
 """
 
@@ -50,7 +50,7 @@ CONFIGS = {
     "best recipe (default)": "best",
 }
 
-# REFERENCES.md, Q3: (method, ring modes, ring HQ %, ring rKL, grid modes, grid HQ %, grid rKL, source)
+# docs/references.md#q3: (method, ring modes, ring HQ %, ring rKL, grid modes, grid HQ %, grid rKL, source)
 PUBLISHED = {
     "classic": [("GAN", 1, 99.3, None, 3.3, 0.5, None, "VEEGAN T1"),
                 ("GAN", 6.3, 98.2, None, 17.3, 94.8, None, "PacGAN T1")],

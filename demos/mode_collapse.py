@@ -34,7 +34,7 @@ SNAP_STEPS = (200, 400, 800, 1200, 1600, 2000)
 QUICK = dict(seeds=(0,), steps=150, eval_every=75, snap_steps=(75, 150))
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "modes.md"
 
-# REFERENCES.md, Q3 (modes captured, % high quality)
+# docs/references.md#q3 (modes captured, % high quality)
 PAPER = {
     "ring": {"GAN (VEEGAN T1)": (1, 99.3), "GAN (PacGAN T1)": (6.3, 98.2),
              "PacGAN4 (PacGAN T1)": (7.8, 95.9), "GDPP-GAN (GDPP T1)": (8.0, 71.7)},

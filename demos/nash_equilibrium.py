@@ -20,10 +20,10 @@ from tinygan.app.report import demo_main
 
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/demos/nash_equilibrium"
-ETA = 0.1                  # bilinear step size (REFERENCES.md Q4)
+ETA = 0.1                  # bilinear step size (docs/references.md#q4)
 START = (1.0, 1.0)         # bilinear start, radius sqrt(2)
 BILINEAR_STEPS = 200       # length of the plotted bilinear runs
-PAPER_R100 = 2.326         # r_100 from sqrt(2) at eta 0.1, REFERENCES.md Q4
+PAPER_R100 = 2.326         # r_100 from sqrt(2) at eta 0.1, computed here, not printed in a paper (docs/references.md#q4)
 H = 0.2                    # Dirac-GAN step size, theta0 = psi0 = 1, 500 steps (paper notebook)
 DIRAC_STEPS = 500
 TOL = 1e-2                 # "converged" = distance to (0, 0) below this after DIRAC_STEPS

@@ -4,7 +4,7 @@
     python demos/tour.py --quick           # small versions of every demo (for tests)
     python demos/tour.py --out DIR         # report in DIR/report.html (default runs/tour)
 
-Each demo in demos/ answers one question of REFERENCES.md with run(quick, out) -> dict
+Each demo in demos/ answers one question of docs/references.md with run(quick, out) -> dict
 (question, answer, figures, table, claims). The tour runs them in question order, prints
 which one is running and how long it took, skips those that are missing, and embeds every
 figure in a single self-contained page (no external files, works offline).
@@ -28,7 +28,7 @@ from tinygan.app.report import write_report  # noqa: E402
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/tour"
 DEMOS = Path(__file__).resolve().parent
-TOUR = [   # (label, demo file name without .py), in the order of REFERENCES.md
+TOUR = [   # (label, demo file name without .py), in the order of docs/references.md
     ("Q1", "perfect_discriminator"),
     ("Q2", "js_vs_wasserstein"),
     ("Q3", "mode_collapse"),

@@ -1,6 +1,6 @@
 """Q6: what happens to the generator when the discriminator never sees its samples.
 
-The proposal (REFERENCES.md, Q6): skip G's samples and train D on real data against noise,
+The proposal (docs/references.md#q6): skip G's samples and train D on real data against noise,
 or against noise blended into the data, `real * t + noise * (1 - t)` with t ramping up.
 BlindTrainer is a Trainer whose D step uses such negatives instead of G's samples; the G
 step is untouched, so G still climbs D's score by gradient ascent on log D(G(z)). Only what

@@ -1,6 +1,6 @@
 """Two-player games small enough to solve by hand: the bilinear game x*y and the Dirac-GAN.
 
-Both answer one question (Q4 in REFERENCES.md): why does simultaneous gradient descent not
+Both answer one question (Q4 in docs/references.md#q4): why does simultaneous gradient descent not
 find the Nash equilibrium of a GAN, and what does?
 
 Bilinear game  min_x max_y f(x, y) = x*y.  Its only equilibrium is (0, 0). The gradient

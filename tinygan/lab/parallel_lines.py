@@ -27,9 +27,9 @@ def parallel_lines_divergences(theta):
     """Closed-form distances between P_0 = (0, Z) and P_theta = (theta, Z), Z ~ U[0, 1].
 
     WGAN (Arjovsky, Chintala, Bottou 2017), Example 1:
-      W1 = |theta|;  JS = log 2 if theta != 0 else 0 (with the 1/2 in JS's definition; the
-      paper leaves it out and writes 2 log 2);  KL = +inf if theta != 0 else 0;
-      TV = 1 if theta != 0 else 0.
+      W1 = |theta|;  JS = log 2 if theta != 0 else 0 (JS = 1/2 KL(P||M) + 1/2 KL(Q||M), as the
+      paper prints it in Example 1);  KL = +inf if theta != 0 else 0;  TV = 1 if theta != 0
+      else 0. See docs/references.md#wgan.
     theta: float or array. Returns a dict of floats or arrays.
     """
     t = np.asarray(theta, dtype=np.float64)

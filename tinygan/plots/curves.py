@@ -99,7 +99,7 @@ def _legend(ax, handles=None, labels=None):
 
 @styled
 def plot_curves(history, evaluations=(), path=None, title=None, loss=None):
-    """The loss curves next to the truth they are meant to reveal (REFERENCES.md, Q5).
+    """The loss curves next to the truth they are meant to reveal (docs/references.md#q5).
 
     Stacked panels on one step axis:
       (a) D's loss on real and on fake batches, G's loss; log 2, the value of each BCE term
@@ -237,7 +237,7 @@ def plot_gradient_norms(history, path=None):
 
     g_grad_norm = ||dL_G/dtheta|| over all of G's parameters; d_input_grad_norm = mean over
     samples of ||dl_G/dx||, the only signal G receives. A minimax G facing a confident D
-    watches both fall by orders of magnitude (REFERENCES.md, Q1).
+    watches both fall by orders of magnitude (docs/references.md#q1).
     """
     steps = _check_history(history, ("g_grad_norm", "d_input_grad_norm"))
     w = _window(len(steps))

@@ -148,7 +148,8 @@ def unrolled_problems(draw, kinds=OPTIMIZER_KINDS, losses=LOSS_NAMES):
     optimizer = inner_optimizers(draw, kind, D.params)
     return dict(inner=(kind, vars(optimizer)), G=G, D=D, loss=get_loss(draw(st.sampled_from(losses))), z=z, x_real=x_real,
                 steps=draw(st.integers(1, 4)), optimizer=optimizer, pack=m,
-                noise=draw(st.sampled_from([0.0, 0.3])), noise_seed=draw(seeds))
+                noise=draw(st.sampled_from([0.0, 0.3])), noise_seed=draw(seeds),
+                real_term=draw(st.booleans()))
 
 
 def reference_unroll(D, loss, x_fake, x_real, steps, optimizer, pack=1, noise=0.0, rng=None,
@@ -177,7 +178,11 @@ def unrolled_objective(p, x_fake):
     theta, _ = reference_unroll(p["D"], p["loss"], x_fake, p["x_real"], p["steps"], p["optimizer"],
                                 p["pack"], p["noise"], rng)
     x_seen = pack_(add_instance_noise(x_fake, p["noise"], rng), p["pack"])
-    return p["loss"].g(p["D"](x_seen, theta))[0]
+    value = p["loss"].g(p["D"](x_seen, theta))[0]
+    if p["real_term"]:
+        real_seen = pack_(add_instance_noise(p["x_real"], p["noise"], rng), p["pack"])
+        value -= p["loss"].d_real(p["D"](real_seen, theta))[0]
+    return value
 
 
 def extrapolated_gradient(f, x):
@@ -200,7 +205,8 @@ def assume_smooth_everywhere(p):
     theta, seen = reference_unroll(D, p["loss"], G(p["z"]), p["x_real"], p["steps"], p["optimizer"],
                                    p["pack"], p["noise"], rng)
     x_seen = pack_(add_instance_noise(G(p["z"]), p["noise"], rng), p["pack"])
-    for params, xr, xf in seen + [(theta, x_seen[:0], x_seen)]:
+    real_seen = pack_(add_instance_noise(p["x_real"], p["noise"], rng), p["pack"])
+    for params, xr, xf in seen + [(theta, real_seen, x_seen)]:
         x = np.concatenate([xr, xf])
         if D.hidden.name in KINKED:
             D_k = copy.copy(D)          # the same network with theta_k in place of its weights
@@ -211,7 +217,8 @@ def assume_smooth_everywhere(p):
 
 def analytic(p, second_order=True):
     return unrolled_g_gradients(p["G"], p["D"], p["loss"], p["z"], p["x_real"], p["steps"], p["optimizer"],
-                                second_order=second_order, pack=p["pack"], noise=p["noise"],
+                                second_order=second_order, real_term=p["real_term"], pack=p["pack"],
+                                noise=p["noise"],
                                 rng=np.random.default_rng(p["noise_seed"]))
 
 
@@ -232,8 +239,8 @@ def test_unrolled_gradient_equals_finite_differences_of_the_unrolled_objective(p
                     rtol=RTOL, atol=ATOL)
 
 
-@given(unrolled_problems(), st.sampled_from([1, 2]))
-def test_zero_steps_is_the_ordinary_generator_gradient_exactly(p, m):
+@given(unrolled_problems())
+def test_zero_steps_is_the_ordinary_generator_gradient_exactly(p):
     """K = 0: no unroll, and the same bits as g_gradients (packing and noise included)."""
     value, grads, info = unrolled_g_gradients(p["G"], p["D"], p["loss"], p["z"], p["x_real"], 0,
                                               p["optimizer"], pack=p["pack"], noise=p["noise"],
@@ -251,6 +258,7 @@ def test_zero_steps_is_the_ordinary_generator_gradient_exactly(p, m):
 def test_first_order_is_the_gradient_against_the_look_ahead_discriminator(p):
     """second_order=False is g_gradients against the reference unroll's theta_K, bit for bit,
     and the second-order dx is that direct term plus the term through D's steps."""
+    p = {**p, "real_term": False}
     rng = np.random.default_rng(p["noise_seed"])
     theta, _ = reference_unroll(p["D"], p["loss"], p["G"](p["z"]), p["x_real"], p["steps"], p["optimizer"],
                                 p["pack"], p["noise"], rng)
@@ -275,7 +283,7 @@ def test_the_second_term_is_what_the_first_order_form_misses():
     rng = np.random.default_rng(0)
     p = dict(G=G, D=D, loss=get_loss("nonsaturating"), z=rng.standard_normal((4, 2)),
              x_real=rng.standard_normal((4, 2)), steps=3, optimizer=SGD(lr=0.5), pack=1, noise=0.0,
-             noise_seed=0)
+             noise_seed=0, real_term=False)
     _, second, _ = analytic(p)
     _, first, _ = analytic(p, second_order=False)
     for key, param in G.params.items():
@@ -347,3 +355,21 @@ def test_bad_settings_are_refused_with_a_clear_message(options, message):
     kwargs = {"steps": 2, "optimizer": SGD(lr=0.1), **options}
     with pytest.raises(ValueError, match=message):
         unrolled_g_gradients(G, D, get_loss("nonsaturating"), z, x_real, **kwargs)
+
+
+@given(unrolled_problems())
+def test_the_real_term_changes_the_value_and_only_the_second_order_gradient(p):
+    """f = L_G - L_D,real(theta_K): the value drops by D's real loss at theta_K; the real
+    term reaches G only through theta_K, so the first-order gradient ignores it."""
+    with_real = analytic({**p, "real_term": True}, second_order=False)
+    without = analytic({**p, "real_term": False}, second_order=False)
+    theta = without[2]["d_params"]
+    rng = np.random.default_rng(p["noise_seed"])
+    _, seen = reference_unroll(p["D"], p["loss"], p["G"](p["z"]), p["x_real"], p["steps"], p["optimizer"],
+                               p["pack"], p["noise"], rng)
+    add_instance_noise(p["G"](p["z"]), p["noise"], rng)              # the draw for G's loss
+    real_seen = pack_(add_instance_noise(p["x_real"], p["noise"], rng), p["pack"])
+    v_real, _ = p["loss"].d_real(p["D"](real_seen, theta))
+    assert with_real[0] == pytest.approx(without[0] - v_real, rel=1e-12, abs=1e-12)
+    for key in without[1]:
+        assert_array_equal(with_real[1][key], without[1][key])

@@ -51,11 +51,12 @@ def tangent_forward(D, x, v, params=None):
     """D's forward pass and its R{.} along the parameter direction v.
 
     x (N, D_in), v a dict with the keys and shapes of D.params. Returns (h_L, Rh_L, state):
-    the logits (N, 1), their directional derivative (N, 1), and state = (params, hs, Ras,
-    Rhs) for tangent_backward: hs = [h_0 .. h_L], Ras = [None, Ra_1 .. Ra_L], Rhs likewise.
+    the logits (N, 1), their directional derivative (N, 1), and state = (params, hs, fps,
+    Ras, Rhs) for tangent_backward: hs = [h_0 .. h_L], fps = [None, f_1' .. f_L'],
+    Ras = [None, Ra_1 .. Ra_L], Rhs likewise.
     """
     p = D.params if params is None else params
-    hs, Ras, Rhs = [x], [None], [None]
+    hs, fps, Ras, Rhs = [x], [None], [None], [None]
     Rh = None                                                # Rh_0 = 0
     for l in range(1, D.n_layers + 1):
         W, V = p[f"W{l}"], v[f"W{l}"]
@@ -65,11 +66,13 @@ def tangent_forward(D, x, v, params=None):
             Ra += Rh @ W                                     # ... + Rh_{l-1} W_l
         act = _activation(D, l)
         h, _ = act.forward(a)                                # h_l = f_l(a_l)
-        Rh = act.derivative(h) * Ra                          # Rh_l = f_l' * Ra_l
+        fp = act.derivative(h)
+        Rh = fp * Ra                                         # Rh_l = f_l' * Ra_l
         hs.append(h)
+        fps.append(fp)
         Ras.append(Ra)
         Rhs.append(Rh)
-    return hs[-1], Rh, (p, hs, Ras, Rhs)
+    return hs[-1], Rh, (p, hs, fps, Ras, Rhs)
 
 
 def tangent_backward(D, state, e, Re, v, need_hv=True):
@@ -78,12 +81,11 @@ def tangent_backward(D, state, e, Re, v, need_hv=True):
     e = dL/dlogits (N, 1) and Re = R{e} (N, 1); state from tangent_forward along the same v.
     Returns (hv, mtv): hv a dict with D.params' keys ({} if need_hv=False), mtv (N, D_in).
     """
-    p, hs, Ras, Rhs = state
+    p, hs, fps, Ras, Rhs = state
     dh, Rdh = e, Re                                          # dh_L = e, R dh_L = Re
     hv = {}
     for l in range(D.n_layers, 0, -1):
-        act = _activation(D, l)
-        fp = act.derivative(hs[l])
+        act, fp = _activation(D, l), fps[l]
         da = dh * fp                                         # da_l = dh_l * f_l'
         Rda = Rdh * fp                                       # R da_l = R dh_l * f_l' ...
         if act.name in ("tanh", "sigmoid", "softplus"):      # ... + dh_l * f_l'' * Ra_l

@@ -54,7 +54,8 @@ Instance noise inside the unroll is a fixed draw per step, a shift of x: the der
 passes through unchanged. Packing is a reshape. Gradient penalties (third derivatives)
 and weight clipping are not differentiated: the second-order form refuses them.
 Cost per G step, K steps: first order ~ K gradients of D's loss; second order adds K
-R-operator passes (~2 gradients each) and D's parameter gradient of G's loss: about 3x.
+R-operator passes (each ~2.5 gradients: 7 matrix products per hidden layer against 3) and
+D's parameter gradient of G's loss: about 4-5x the first-order step on tinygan's 2-D nets.
 """
 
 import copy
@@ -139,7 +140,8 @@ def _check(steps, optimizer, second_order, noise, rng, gp, r1, r2, clip):
 
 
 def unrolled_g_gradients(G, D, loss, z, x_real, steps, optimizer, d_params=None, second_order=True,
-                         pack=1, noise=0.0, rng=None, g_params=None, gp=0.0, r1=0.0, r2=0.0, clip=0.0):
+                         real_term=False, pack=1, noise=0.0, rng=None, g_params=None,
+                         gp=0.0, r1=0.0, r2=0.0, clip=0.0):
     """G's loss and gradient against D unrolled `steps` optimizer steps (Metz et al. 2016).
 
     z (N, z_dim); x_real (N, dim): the one real batch of the unroll. optimizer: D's
@@ -147,12 +149,17 @@ def unrolled_g_gradients(G, D, loss, z, x_real, steps, optimizer, d_params=None,
     unroll's starting point, and it is copied, never changed. d_params / g_params override
     D's / G's parameters. second_order=True differentiates through the K steps (the module
     docstring derives it); False keeps the direct term only, the gradient against the
-    look-ahead D. pack > 1: PacGAN. noise > 0: instance noise N(0, noise^2) drawn from rng,
-    for the real and the fake batch at each inner step and once for G's loss (the order of
-    the trainer's own D and G steps); each draw is a constant of the objective.
-    gp, r1, r2, clip: D's penalties and clipping inside the unroll, first order only.
+    look-ahead D. real_term=True adds D's real-data loss at theta_K, with a minus sign, to
+    G's objective: f = L_G(theta_K; x) - L_D,real(theta_K; x_r). For the minimax family that
+    is -L_D(theta_K), the saddle value Metz et al. unroll; the real term reaches G only
+    through theta_K (it adds -dL_D,real/dtheta_K to lam_K), so the first-order form does not
+    feel it. pack > 1: PacGAN. noise > 0: instance noise N(0, noise^2) drawn from rng, for
+    the real and the fake batch at each inner step, then once for G's loss (and once more
+    for the real term): the order of the trainer's own D and G steps. Each draw is a
+    constant of the objective. gp, r1, r2, clip: D's penalties and clipping inside the
+    unroll, first order only.
 
-    Returns (value, grads, info) like g_gradients: value = L_G at theta_K, grads keyed like
+    Returns (value, grads, info) like g_gradients: value = f at theta_K, grads keyed like
     G's parameters, info with x_fake (N, dim), fake_logits (D at theta_K), dx (N, dim) = df/dx,
     dx_direct (the first-order part of dx) and d_params (theta_K, the look-ahead D).
     """
@@ -183,6 +190,14 @@ def unrolled_g_gradients(G, D, loss, z, x_real, steps, optimizer, d_params=None,
     logits, d_cache = D.forward(x_seen, theta)
     value, dlogits = loss.g(logits)
     dx_seen, lam = D.backward(dlogits["fake_logits"], d_cache, need_params=bool(tape))
+    if real_term:                                # f -= L_D,real(theta_K): lam_K -= its gradient
+        real_logits, r_cache = D.forward(penalties.pack(penalties.add_instance_noise(x_real, noise, rng),
+                                                        pack), theta)
+        v_real, e_real = loss.d_real(real_logits)
+        value -= v_real
+        if tape:
+            _, lam_real = D.backward(-e_real, r_cache, need_dx=False)
+            lam = {key: lam[key] + lam_real[key] for key in lam}
     dx_direct = penalties.unpack(dx_seen, pack, dim)
     dx = dx_direct
     if tape:

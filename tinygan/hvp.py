@@ -16,7 +16,8 @@ e = 0 for any quantity q computed from theta. Then
 (the second because mixed partials commute: moving theta along v and then asking how L_D
 changes with x is asking, of v . grad_theta L_D, how it changes with x). So: run D's
 forward and backward passes as usual and, beside every line, the line's R{.}: the product
-rule applied once. Cost: about two gradients; the Hessian (P x P) is never formed.
+rule applied once. Cost: about 2.5 gradients (per hidden layer 7 matrix products against a
+gradient's 3); the Hessian (P x P) is never formed.
 
 Notation: rows are samples, * is elementwise, f_l' and f_l'' are evaluated at a_l (ops
 gives both as functions of the cached output h_l), V_l and c_l are v's parts for W_l, b_l.

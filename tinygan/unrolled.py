@@ -10,7 +10,7 @@ own optimizer on the fixed pair (x_r, x), and G is scored against where D ends u
     (theta_{k+1}, s_{k+1}) = U(theta_k, s_k, g_k)          one optimizer step, k = 0 .. K-1
     f(phi) = L_G(theta_K; x(phi))                          G's loss against the look-ahead D
 
-Every theta_k depends on x, so G's gradient has two parts (Metz et al., eq. 6):
+Every theta_k depends on x, so G's gradient has two parts (Metz et al.'s decomposition):
 
     df/dx = dL_G/dx at theta_K                    the direct term: "first order" unrolling
           + sum_k M_k^T gbar_k                    how D's K steps react to x: the second term
@@ -49,6 +49,11 @@ elementwise, lam = lam_{k+1}):
 The "0 where v' = 0" is the limit: v' = 0 only where every gradient so far was 0, and there
 m' = 0 too and m' / sqrt(v') stays bounded. The forward K steps are the optimizer's own
 step() on a copy, so the first-order form is bit for bit today's unrolled D step.
+
+Loss families: all five of losses.py. The reverse needs L_D's second derivative in the
+logits (hvp.d_loss_curvature): sigma (1 - sigma) / N for minimax and nonsaturating, 1 / N
+for least_squares, 0 for wasserstein and (off its kinks at l = +-1) hinge. Optimizers: SGD
+(with momentum), Adam, RMSProp, each with the state D's own optimizer has now.
 
 Instance noise inside the unroll is a fixed draw per step, a shift of x: the derivative
 passes through unchanged. Packing is a reshape. Gradient penalties (third derivatives)

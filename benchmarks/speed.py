@@ -17,7 +17,7 @@ Each implementation does the same minimal work:
             D is backpropagated for its input gradient only (no gradients for D's own
             parameters), G for its parameters only (none for z); Adam on G.
 
-    tinygan      gan.d_gradients + Adam.step on D, gan.g_gradients + Adam.step on G: the calls
+    tinygan      steps.d_gradients + Adam.step on D, steps.g_gradients + Adam.step on G: the calls
                  Trainer.d_step / g_step make (the trainer also samples data and z; here all
                  implementations get the same pre-made batches).
     torch        peers_torch.py: loss.backward() for D, loss.backward(inputs=G's params) for G,
@@ -78,7 +78,7 @@ import numpy as np  # noqa: E402  (after the thread settings above)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tinygan  # noqa: E402
 from tinygan.data import get_dataset  # noqa: E402
-from tinygan.gan import d_gradients, g_gradients  # noqa: E402
+from tinygan.steps import d_gradients, g_gradients  # noqa: E402
 from tinygan.losses import get_loss  # noqa: E402
 from tinygan.mlp import MLP  # noqa: E402
 from tinygan.optim import Adam  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygan import checker, gan, metrics, ops
+from tinygan import checker, metrics, ops, steps
 from tinygan.lab import games
 from tinygan.app.cli import main
 from tinygan.data.toy import ring
@@ -60,7 +60,7 @@ REFERENCE = {
     5: dict(mlp_forward=lambda x, p, hidden="tanh": checker.library_mlp(p, hidden).forward(x, p),
             mlp_backward=lambda dy, c, hidden="tanh": checker.library_mlp(c[0], hidden).backward(dy, c)),
     6: dict(Adam=Adam),
-    7: dict(d_gradients=gan.d_gradients, g_gradients=gan.g_gradients),
+    7: dict(d_gradients=steps.d_gradients, g_gradients=steps.g_gradients),
     8: dict(instance_noise=_noise, interpolates=_interpolates, gradient_penalty=_penalty),
     9: dict(simultaneous_gd=games.simultaneous_gd, alternating_gd=games.alternating_gd,
             simultaneous_radius=games.simultaneous_radius),
@@ -197,15 +197,15 @@ class GLossIsDFake:
 
 
 def d_swapped(D, loss, x_real, x_fake):
-    return gan.d_gradients(D, loss, x_fake, x_real)[:2]
+    return steps.d_gradients(D, loss, x_fake, x_real)[:2]
 
 
 def g_with_d_loss(G, D, loss, z):
-    return gan.g_gradients(G, D, GLossIsDFake(loss), z)[:2]
+    return steps.g_gradients(G, D, GLossIsDFake(loss), z)[:2]
 
 
 def d_steps_inside(D, loss, x_real, x_fake):
-    value, grads = gan.d_gradients(D, loss, x_real, x_fake)[:2]
+    value, grads = steps.d_gradients(D, loss, x_real, x_fake)[:2]
     for k, g in grads.items():
         D.params[k] -= 0.1 * g
     return value, grads
@@ -296,7 +296,7 @@ MISTAKES = [
     (7, "the G step backpropagates D's loss", dict(g_gradients=g_with_d_loss), "loss.d_fake"),
     (7, "the D step updates D", dict(d_gradients=d_steps_inside), MUTATED),
     (7, "G's gradients divided by N again",
-     dict(g_gradients=scaled(gan.g_gradients, "W1", lambda G, D, loss, z: 1.0 / z.shape[0])), "times too small"),
+     dict(g_gradients=scaled(steps.g_gradients, "W1", lambda G, D, loss, z: 1.0 / z.shape[0])), "times too small"),
     (8, "noise from np.random", dict(instance_noise=noise_from_global_state), "never from np.random"),
     (8, "noise scaled by the variance", dict(instance_noise=noise_scaled_by_variance), "sigma^2"),
     (8, "one eps per coordinate", dict(interpolates=eps_per_coordinate), "one eps per sample"),

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from strategies import ATOL, LOSS_NAMES, RTOL, SMOOTH, seeds
 
-from tinygan.gan import d_gradients, g_gradients
+from tinygan.steps import d_gradients, g_gradients
 from tinygan.gradcheck import numerical_gradient
 from tinygan.losses import get_loss
 from tinygan.mlp import MLP

@@ -12,7 +12,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from strategies import ACTIVATIONS, ATOL, H, KINKED, OUTPUTS, RTOL, arrays, assume_off_kinks, seeds
 from tinygan.double_backprop import input_gradient
 from tinygan.config import CLASSIC, Config, presets
-from tinygan.gan import Trainer, d_gradients, g_gradients
+from tinygan.gan import Trainer
+from tinygan.steps import d_gradients, g_gradients
 from tinygan.gradcheck import numerical_gradient
 from tinygan.mlp import MLP
 from tinygan.penalties import (
@@ -256,17 +257,27 @@ def test_instance_noise_has_the_asked_std_and_leaves_sigma_zero_inputs_alone():
 
 # ----------------------------------------------------------------------------- unrolled, ema, presets
 
-def test_the_unrolled_copy_moves_but_d_itself_does_not():
-    t = Trainer(Config(**TINY), unroll=3)
+@pytest.mark.parametrize("order", ["first", "second"])
+def test_the_unrolled_copy_moves_but_d_itself_does_not(order):
+    t = Trainer(Config(**TINY), unroll=3, unroll_order=order)
     before = t.D.copy_params()
-    opt_before = t.opt_d.state_dict()
-    unrolled = t.unrolled_d_params(t.sample_z(TINY["batch_size"]))
+    opt_before = {k: v.copy() for k, v in t.opt_d.state_dict().items()}
+    _, _, info = t.g_step()
     for key in before:
         assert_array_equal(t.D.params[key], before[key])
-        assert not np.array_equal(unrolled[key], before[key])
-    assert t.opt_d.state_dict().keys() == opt_before.keys()
+        assert not np.array_equal(info["d_params"][key], before[key])
+    after = t.opt_d.state_dict()
+    assert after.keys() == opt_before.keys()
+    for key in after:
+        assert_array_equal(after[key], opt_before[key])
     t.train()
     assert len(t.history["g_loss"]) == TINY["steps"]
+
+
+def test_second_order_unrolling_refuses_penalties_and_clipping():
+    with pytest.raises(ValueError, match="unroll_order 'second' cannot differentiate"):
+        Config(unroll=5, gp=1.0).validate()
+    Config(unroll=5, gp=1.0, unroll_order="first").validate()
 
 
 def test_ema_samples_from_the_average_and_survives_a_checkpoint(tmp_path):

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tinygan.gan import Trainer, g_gradients
+from tinygan.gan import Trainer
+from tinygan.steps import g_gradients
 from tinygan import plots as tp
 from tinygan.lab import landscape
 from tinygan.plots import curves, snapshots

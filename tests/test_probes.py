@@ -16,7 +16,7 @@ from numpy.testing import assert_allclose
 
 from tinygan.lab import saturation, parallel_lines
 from tinygan.data import get_dataset
-from tinygan.gan import g_gradients
+from tinygan.steps import g_gradients
 from tinygan.losses import get_loss
 from tinygan.mlp import MLP
 

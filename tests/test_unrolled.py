@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from strategies import ATOL, H, KINK_MARGIN, KINKED, LOSS_NAMES, OUTPUTS, RTOL, assume_off_kinks, seeds
-from tinygan.gan import d_gradients, g_gradients
+from tinygan.steps import d_gradients, g_gradients
 from tinygan.gradcheck import numerical_gradient
 from tinygan.hvp import d_loss_curvature, d_loss_hvp
 from tinygan.losses import GANLoss, get_loss

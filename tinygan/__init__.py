@@ -9,7 +9,8 @@ The front door: everything a first program needs is importable from here.
 The package has three floors; each imports only from the floors below it:
 
     engine    ops, mlp, losses, optim, penalties, double_backprop, gradcheck, checks,
-              config, gan (d_gradients, g_gradients, Trainer), metrics, checkpoint, data/
+              config, steps (d_gradients, g_gradients), unrolled, hvp, gan (Trainer),
+              metrics, checkpoint, data/
     lab/      the experiments behind the questions (saturation, parallel_lines, games,
               blind, landscape, sweep)
     app/      the command line, run folders, the HTML report; checker/ grades exercises
@@ -21,7 +22,9 @@ __version__ = "0.1.0"
 
 from tinygan.config import Config, lr_factor, presets  # noqa: E402
 from tinygan.data import DATASETS, get_dataset  # noqa: E402
-from tinygan.gan import DivergenceError, Trainer, d_gradients, g_gradients  # noqa: E402
+from tinygan.gan import DivergenceError, Trainer  # noqa: E402
+from tinygan.steps import d_gradients, g_gradients  # noqa: E402
+from tinygan.unrolled import unrolled_g_gradients  # noqa: E402
 from tinygan.gradcheck import (  # noqa: E402
     numerical_gradient, numerical_gradient_array, random_direction_check, rel_error,
 )
@@ -32,7 +35,7 @@ from tinygan.ops import Activation, sigmoid, softplus  # noqa: E402
 from tinygan.optim import OPTIMIZERS, SGD, Adam, RMSProp, get_optimizer  # noqa: E402
 
 __all__ = [
-    "Trainer", "Config", "presets", "lr_factor", "DivergenceError", "d_gradients", "g_gradients",
+    "Trainer", "Config", "presets", "lr_factor", "DivergenceError", "d_gradients", "g_gradients", "unrolled_g_gradients",
     "DATASETS", "get_dataset",
     "MLP", "Activation", "sigmoid", "softplus",
     "LOSSES", "get_loss",

@@ -21,6 +21,7 @@ from tinygan.penalties import SCHEDULES as NOISE_SCHEDULES
 
 LR_SCHEDULES = ("constant", "linear", "cosine")
 D_INITS = ("zero", "data")
+UNROLL_ORDERS = ("first", "second")
 
 
 def option(default, help):
@@ -69,6 +70,7 @@ class Config:
     r2: float = option(0.0, 'R2 weight gamma: gamma/2 E||grad D(fake)||^2 (0: off)')
     pack: int = option(1, 'PacGAN: D judges this many samples at once')
     unroll: int = option(0, 'G steps against D advanced this many steps (0: off)')
+    unroll_order: str = option("second", 'unrolled G gradient: "second" through D\'s steps (Metz et al.), "first" against the look-ahead D only')
     ema: float = option(0.999, "decay of the average of G's weights used to sample (0: off)")
     seed: int = option(0, 'same seed, same bits')
     dtype: str = option("float32", 'float32 (fast) or float64')
@@ -87,6 +89,7 @@ class Config:
         choice("d_init", self.d_init, D_INITS)
         choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         choice("noise_schedule", self.noise_schedule, NOISE_SCHEDULES)
+        choice("unroll_order", self.unroll_order, UNROLL_ORDERS)
         for name in ("z_dim", "batch_size", "d_steps", "eval_samples", "pack"):
             integer(name, getattr(self, name), minimum=1)
         for name in ("steps", "eval_every", "seed", "unroll", "noise_anneal_steps"):
@@ -106,6 +109,9 @@ class Config:
             raise ValueError(f"pack {self.pack} does not divide batch_size {self.batch_size}; choose a "
                              f"batch_size that is a multiple of {self.pack} (e.g. {' or '.join(map(str, fits))}) "
                              f"or another pack")
+        if self.unroll and self.unroll_order == "second" and (self.gp or self.r1 or self.r2 or self.clip):
+            raise ValueError("unroll_order 'second' cannot differentiate through gradient penalties (gp, r1, r2) "
+                             "or weight clipping; use unroll_order first or turn them off")
         self.optimizer_for(min(self.g_lr, self.d_lr))
         return self
 
@@ -157,7 +163,7 @@ CLASSIC = dict(loss="nonsaturating", smooth=0.0, z_dim=16, g_hidden=(128, 128), 
                g_lr=1e-3, d_lr=1e-3, momentum=0.0,
                betas=(0.5, 0.999), lr_schedule="constant", lr_decay_from=0.5, d_steps=1,
                batch_size=256, steps=2000, noise=0.0, noise_schedule="linear", noise_anneal_steps=0,
-               clip=0.0, gp=0.0, r1=0.0, r2=0.0, pack=1, unroll=0, ema=0.0)
+               clip=0.0, gp=0.0, r1=0.0, r2=0.0, pack=1, unroll=0, unroll_order="second", ema=0.0)
 
 
 def _preset(name):
@@ -222,5 +228,11 @@ def pacgan():
 
 @_preset("unrolled")
 def unrolled():
-    """The classic GAN with G stepping against D unrolled 5 steps (Metz et al. 2016)."""
+    """The classic GAN with G's gradient taken through 5 unrolled steps of D (Metz et al. 2016)."""
     return Config(**{**CLASSIC, "unroll": 5})
+
+
+@_preset("unrolled-first")
+def unrolled_first():
+    """As unrolled, but first order: G steps against the look-ahead D without differentiating D's steps."""
+    return Config(**{**CLASSIC, "unroll": 5, "unroll_order": "first"})

@@ -1,10 +1,7 @@
-"""One discriminator step, one generator step, the training loop, and the remedies it drives.
+"""The Trainer: G, D, their optimizers, the training loop, its history, and the remedies it drives.
 
-    D step:  z -G-> x_fake;  [x_real; x_fake] -D-> logits -loss.d-> dlogits -D.backward-> D grads
-    G step:  z -G-> x_fake -D-> fake_logits -loss.g-> dlogits -D.backward-> dx -G.backward-> G grads
-
-The generator learns only through dx = dLoss/dx_fake, the discriminator's gradient with
-respect to its input; D's own parameter gradients are never computed in the G step.
+Each training step is d_steps calls of steps.d_gradients (one D update each) and one call of
+steps.g_gradients (or, with an unrolled D, unrolled.unrolled_g_gradients) for G.
 
 The remedies, each a Config field (so a `tinygan train --flag`) and off by default unless
 the default recipe uses it: instance noise (noise, noise_schedule), label smoothing (smooth),
@@ -26,70 +23,9 @@ from tinygan.losses import get_loss
 from tinygan.metrics import evaluate_samples
 from tinygan.mlp import MLP
 from tinygan.ops import sigmoid
+from tinygan.steps import d_gradients, g_gradients
+from tinygan.unrolled import unrolled_g_gradients
 
-
-def d_gradients(D, loss, x_real, x_fake, d_params=None, pack=1, noise=0.0, rng=None,
-                gp=0.0, r1=0.0, r2=0.0):
-    """The discriminator's loss on a real and a fake batch, and its parameter gradients.
-
-        x_real, x_fake (N, dim) --noise, pack--> (N/m, m dim) each --D--> real, fake logits
-        --loss.d--> value, dlogits --D.backward--> D's gradients (+ the gradient penalties)
-
-    The remedies that act on what D sees, each off by default:
-      noise > 0     instance noise: both batches get x + N(0, noise^2 I), drawn from rng
-      pack = m > 1  PacGAN: m consecutive samples become one input of D (D has m x dim inputs)
-      gp, r1, r2    the WGAN-GP, R1 and R2 gradient penalties with these weights (penalties.py),
-                    at the points D saw (after noise and packing); gp draws its interpolation
-                    weights from rng
-    Both batches go through D in one forward pass ([x_real; x_fake] stacked), so every layer
-    does one matrix product instead of two. d_params overrides D's own parameters (an unrolled
-    copy). Returns (value, grads, info): value is the loss without the penalties, info holds
-    the real and fake parts of the loss ("loss_real", "loss_fake") and the logits.
-    """
-    x_real = penalties.pack(penalties.add_instance_noise(x_real, noise, rng), pack)
-    x_fake = penalties.pack(penalties.add_instance_noise(x_fake, noise, rng), pack)
-    n = x_real.shape[0]
-    logits, cache = D.forward(np.concatenate([x_real, x_fake]), d_params)
-    real_logits, fake_logits = logits[:n], logits[n:]
-    value, dlogits, parts = loss.d(real_logits, fake_logits, parts=True)
-    _, grads = D.backward(np.concatenate([dlogits["real_logits"], dlogits["fake_logits"]]), cache,
-                          need_dx=False)
-    for kind, weight in (("wgan-gp", gp), ("r1", r1), ("r2", r2)):
-        if weight:
-            _, extra, _ = penalties.gradient_penalty(D, kind, weight, x_real, x_fake, rng, d_params)
-            for key in grads:
-                grads[key] += extra[key]
-    info = {"loss_real": parts["real_logits"], "loss_fake": parts["fake_logits"],
-            "real_logits": real_logits, "fake_logits": fake_logits}
-    return value, grads, info
-
-
-def g_gradients(G, D, loss, z, d_params=None, pack=1, noise=0.0, rng=None, g_params=None):
-    """The generator's loss and its parameter gradients, backpropagated through D.
-
-        z --G--> x_fake --noise, pack--> --D--> fake logits --loss.g--> dlogits
-          --D.backward--> dx --unpack--> --G.backward--> G's gradients
-
-    The same remedies as d_gradients, so G is judged on what D was trained to judge:
-    noise > 0 adds instance noise N(0, noise^2 I) to the samples D sees (drawn from rng);
-    pack = m > 1 joins m consecutive samples into one input of D. Both are undone on the way
-    back: the noise adds nothing to the gradient, the packing is a reshape.
-    g_params / d_params override G's / D's own parameters (the averaged generator, a copy
-    of D advanced a few steps).
-    Returns (value, grads, info): info holds x_fake, the fake logits and dx (N, data dim),
-    D's gradient with respect to the generated samples (the only signal G ever receives).
-    """
-    x_fake, g_cache = G.forward(z, g_params)
-    x_seen = penalties.pack(penalties.add_instance_noise(x_fake, noise, rng), pack)
-    logits, d_cache = D.forward(x_seen, d_params)
-    value, dlogits = loss.g(logits)
-    dx, _ = D.backward(dlogits["fake_logits"], d_cache, need_params=False)
-    dx = penalties.unpack(dx, pack, x_fake.shape[1])
-    _, grads = G.backward(dx, g_cache, need_dx=False)
-    return value, grads, {"x_fake": x_fake, "fake_logits": logits, "dx": dx}
-
-
-# ============================================================================ the trainer
 
 # Columns recorded at every step (one generator step and the D steps before it).
 STEP_COLUMNS = (
@@ -252,39 +188,26 @@ class Trainer:
         x_fake = self.G(self.sample_z(n))
         return self._d_update(self.D.params, self.opt_d, x_real, x_fake)
 
-    def unrolled_d_params(self, z):
-        """D's parameters advanced `unroll` steps on a copy (Metz et al. 2016), first order.
-
-        The copy starts from D's weights and optimizer state and takes `unroll` ordinary D
-        updates (noise, packing, penalties and clipping included) on one real batch and the
-        fakes G(z) of this generator step; D itself is not changed. Metz et al. (eq. 6) write
-        G's gradient of the surrogate f(theta_G, theta_D^K(theta_G, theta_D)) as
-
-            df/dtheta_G = df/dtheta_G |_(theta_D^K)  +  df/dtheta_D^K . dtheta_D^K/dtheta_G.
-
-        Kept: the first term, the ordinary generator gradient taken against the look-ahead
-        discriminator theta_D^K, with K steps of D's own optimizer. Dropped: the second term,
-        how D's K updates would react to a change in G, which needs differentiating through
-        K optimizer steps (Hessian-vector products of D's loss, through Adam's moments).
-        This first-order surrogate is the common cheap form; it keeps the look-ahead but not
-        the "anticipate D's reaction" term the paper credits with part of the effect.
-        """
-        params = self.D.copy_params()
-        opt = self.config.optimizer_for(self.opt_d.lr)
-        opt.load_state_dict(self.opt_d.state_dict())
-        x_real = self.data.sample(self.config.batch_size, self.rng, dtype=self.dtype)
-        x_fake = self.G(z)
-        for _ in range(self.config.unroll):
-            self._d_update(params, opt, x_real, x_fake)
-        return params
-
     def g_step(self):
-        """One generator update through the current discriminator (or its unrolled copy)."""
+        """One generator update through the current discriminator, or through D unrolled.
+
+        With unroll = K > 0 (Metz et al. 2016), G's loss is taken against a copy of D advanced
+        K steps of D's own optimizer on one real batch and this step's fakes G(z); D itself
+        is not changed. unroll_order "second" differentiates through those K steps (how D
+        would react to a change in G: unrolled.py derives it); "first" keeps only the
+        gradient against the look-ahead D.
+        """
         c = self.config
         z = self.sample_z(c.batch_size)
-        d_params = self.unrolled_d_params(z) if c.unroll else None
-        value, grads, info = g_gradients(self.G, self.D, self.loss, z, d_params, pack=c.pack,
-                                         noise=self.noise_sigma(), rng=self.rng)
+        if c.unroll:
+            x_real = self.data.sample(c.batch_size, self.rng, dtype=self.dtype)
+            value, grads, info = unrolled_g_gradients(
+                self.G, self.D, self.loss, z, x_real, c.unroll, self.opt_d,
+                second_order=c.unroll_order == "second", pack=c.pack, noise=self.noise_sigma(),
+                rng=self.rng, gp=c.gp, r1=c.r1, r2=c.r2, clip=c.clip)
+        else:
+            value, grads, info = g_gradients(self.G, self.D, self.loss, z, pack=c.pack,
+                                             noise=self.noise_sigma(), rng=self.rng)
         self.opt_g.step(self.G.params, grads)
         return value, grads, info
 

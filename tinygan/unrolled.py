@@ -69,18 +69,9 @@ import math
 import numpy as np
 
 from tinygan import penalties
+from tinygan.steps import d_gradients
 from tinygan.hvp import d_loss_hvp
 from tinygan.optim import SGD, Adam, RMSProp
-
-
-def d_loss_gradient(D, loss, x_real, x_fake, params):
-    """grad_theta L_D for a real and a fake batch stacked in one pass (as the D step does)."""
-    n = x_real.shape[0]
-    logits, cache = D.forward(np.concatenate([x_real, x_fake]), params)
-    _, e_real = loss.d_real(logits[:n])
-    _, e_fake = loss.d_fake(logits[n:])
-    _, grads = D.backward(np.concatenate([e_real, e_fake]), cache, need_dx=False)
-    return grads
 
 
 # ----------------------------------------------------------------------------- optimizer reverses
@@ -175,14 +166,9 @@ def unrolled_g_gradients(G, D, loss, z, x_real, steps, optimizer, d_params=None,
     opt = copy.deepcopy(optimizer)
     tape = []   # per inner step: what its reverse needs
     for _ in range(steps):
-        xr = penalties.pack(penalties.add_instance_noise(x_real, noise, rng), pack)
-        xf = penalties.pack(penalties.add_instance_noise(x_fake, noise, rng), pack)
-        grads = d_loss_gradient(D, loss, xr, xf, theta)
-        for kind, weight in (("wgan-gp", gp), ("r1", r1), ("r2", r2)):
-            if weight:
-                _, extra, _ = penalties.gradient_penalty(D, kind, weight, xr, xf, rng, theta)
-                for key in grads:
-                    grads[key] += extra[key]
+        _, grads, seen = d_gradients(D, loss, x_real, x_fake, theta, pack=pack, noise=noise, rng=rng,
+                                     gp=gp, r1=r1, r2=r2)
+        xr, xf = seen["real_seen"], seen["fake_seen"]      # what D saw: the reverse needs it
         before = {key: p.copy() for key, p in theta.items()} if second_order else None
         opt.step(theta, grads)
         if clip:

@@ -1,12 +1,12 @@
 """Checks for the training exercises: 6 (the Adam optimizer) and 7 (one discriminator step and
-one generator step). The solutions are tinygan.optim.Adam and tinygan.gan.d_gradients /
+one generator step). The solutions are tinygan.optim.Adam and tinygan.steps.d_gradients /
 g_gradients; a few classic mistakes are recognised by their exact wrong answer."""
 
 import copy
 
 import numpy as np
 
-from tinygan import gan, optim
+from tinygan import optim, steps
 from tinygan.checker.compare import _compare, _copy, _unchanged
 from tinygan.checker.core import FD, LIB, Fail, _call, _fn, _grad_dict, _hypothesis, _pair, _run, _student
 from tinygan.gradcheck import numerical_gradient
@@ -105,7 +105,7 @@ D_LOSS = ("you used D's loss on the fakes (loss.d_fake); the generator minimises
 
 
 def _library_gan():
-    return gan
+    return steps
 
 
 def _grads_match(who, grads, want, n, variants, tol=LIB):
@@ -213,9 +213,9 @@ def check_gan_steps(m):
     return [
         _run("d_gradients: value is D's loss on the real and the fake batch", c, d_loss_value),
         _run("d_gradients: D's gradients match finite differences", c, d_grads_fd),
-        _run("d_gradients: matches tinygan.gan.d_gradients", c, d_library),
+        _run("d_gradients: matches tinygan.steps.d_gradients", c, d_library),
         _run("g_gradients: value is G's loss on D(G(z))", c, g_loss_value),
         _run("g_gradients: G's gradients match finite differences", c, g_grads_fd),
-        _run("g_gradients: matches tinygan.gan.g_gradients", c, g_library),
+        _run("g_gradients: matches tinygan.steps.g_gradients", c, g_library),
         _run("neither changes D's or G's parameters or the batches", c, pure),
     ]

@@ -7,6 +7,6 @@
     landscape        D evaluated on a lattice over the data: snapshots, D's peak, Q6's maps
     sweep            several seeded runs at once, one process per core
 
-They call the engine's own steps (tinygan.gan.d_gradients and g_gradients); no experiment
+They call the engine's own steps (tinygan.steps.d_gradients and g_gradients); no experiment
 writes a training step of its own.
 """

@@ -25,7 +25,8 @@ import numpy as np
 
 from tinygan.checks import choice, integer, positive
 from tinygan.config import Config
-from tinygan.gan import Trainer, d_gradients
+from tinygan.gan import Trainer
+from tinygan.steps import d_gradients
 from tinygan.lab.landscape import data_moments
 
 NEGATIVES = ("standard", "noise", "blend", "frozen")

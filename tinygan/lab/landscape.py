@@ -14,7 +14,7 @@ The plots package draws what these return; it never touches a trainer.
 import numpy as np
 
 from tinygan.checks import integer
-from tinygan.gan import g_gradients
+from tinygan.steps import g_gradients
 from tinygan.ops import sigmoid
 
 __all__ = ["data_extent", "data_moments", "view_limits", "d_on_lattice", "snapshot", "d_peak", "d_map"]
@@ -102,7 +102,7 @@ def snapshot(trainer, n=512, grid=80, rng=None, n_arrows=64, limits=None):
         d_grid                  1-D: (grid,), D at grid_x
                                 2-D: (grid, grid), d_grid[i, j] = D at (grid_x[j], grid_y[i])
         arrow_index, arrows     (m,), (m, dim): arrows = -dx[arrow_index], where dx = dL_G/dx_fake
-                                from tinygan.gan.g_gradients on the whole batch (the direction G
+                                from tinygan.steps.g_gradients on the whole batch (the direction G
                                 pushes each sample; scaled by 1/n, as in training)
         grad_norm               mean per-sample ||dL_G/dx|| (history's d_input_grad_norm)
         centers                 (K, dim) mixture centres, (0, dim) if the data has none

@@ -4,7 +4,7 @@ WGAN's Example 1, the parallel lines (theta, z): Jensen-Shannon and Wasserstein-
 form, and the same two estimated from a trained discriminator and a trained critic; and a
 GAN trained on the lines from a generator that starts far away.
 
-The scorers are trained with the library's own D step (tinygan.gan.d_gradients), penalties
+The scorers are trained with the library's own D step (tinygan.steps.d_gradients), penalties
 included; only the loop is theirs.
 """
 
@@ -15,7 +15,8 @@ import numpy as np
 from tinygan import penalties
 from tinygan.config import Config
 from tinygan.data import get_dataset
-from tinygan.gan import Trainer, d_gradients, g_gradients
+from tinygan.gan import Trainer
+from tinygan.steps import d_gradients, g_gradients
 from tinygan.losses import get_loss
 from tinygan.metrics import js_from_d_loss
 from tinygan.mlp import MLP

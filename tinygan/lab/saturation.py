@@ -8,7 +8,7 @@ Two experiments that look inside one piece of a GAN while the rest stands still:
     Figs 1-3): D's error and the norm of the generator's gradient, step by step, under the
     minimax and non-saturating costs, with or without instance noise.
 
-Both call the library's own steps (tinygan.gan.d_gradients, g_gradients); only the loop is
+Both call the library's own steps (tinygan.steps.d_gradients, g_gradients); only the loop is
 theirs, because they need what the Trainer hides: a generator that never moves, gradients
 read out every few steps without training on them.
 """
@@ -17,12 +17,12 @@ import math
 
 import numpy as np
 
-from tinygan.gan import d_gradients, g_gradients
 from tinygan.losses import get_loss
 from tinygan.mlp import MLP
 from tinygan.ops import sigmoid
 from tinygan.optim import get_optimizer
 from tinygan.penalties import add_instance_noise
+from tinygan.steps import d_gradients, g_gradients
 
 # ============================================================ Goodfellow's three costs
 

@@ -20,7 +20,8 @@ How the arrays travel (base64 of their little-endian bytes, decoded with typed a
     samples, arrows float32 (n, dim), row-major
     images          uint8, pixel p in [-1, 1] stored as round(127.5 (p + 1))
 The per-step history is averaged over at most HISTORY_POINTS equal bins of steps. At the
-defaults (60 frames, an 80 x 80 lattice, 512 samples a side) a run's page is about 1.3 MB.
+defaults of `tinygan train` (48 frames, an 80 x 80 lattice, 512 samples a side, 6,000 steps)
+a run's page is about 1.1 MB, and a frame costs about 20-25 ms to take.
 """
 
 import base64

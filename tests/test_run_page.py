@@ -409,8 +409,8 @@ def test_the_heatmap_puts_d_where_it_is_in_the_figures_colours(browser, tmp_path
     assert tab.errors() == []
 
 
-@pytest.mark.parametrize("data, kw", [("mixture1d", {}), ("digits", {"g_output": "tanh"})])
-def test_1d_and_image_pages_draw_without_error(browser, tmp_path, data, kw):
+@pytest.mark.parametrize("data, kw", [("ring", {}), ("mixture1d", {}), ("digits", {"g_output": "tanh"})])
+def test_pages_of_each_kind_draw_at_a_phone_width(browser, tmp_path, data, kw):
     t, frames = tiny_run(data, every=4, **kw)
     path = write_run_page(frames, t.history, t.evaluations, run_meta(t), tmp_path / "run.html")
     tab = Tab(browser, width=390, height=844)                # a phone's width

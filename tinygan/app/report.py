@@ -6,9 +6,10 @@
 A section is a demo's result dict (question, answer, figures, table; see demos/) plus
 "name" (its file name), "label" (e.g. "Q3") and optionally "seconds", "finding" (the
 one-sentence takeaway shown highlighted; by default the answer's first sentence, which is
-then not repeated under it) and "captions" (one per figure; by default from the file name). Figures
-are embedded as base64 data URIs and the style sheet is inline, so the file works offline,
-by e-mail, from any folder: no external CSS, scripts or fonts.
+then not repeated under it), "captions" (one per figure; by default from the file name) and
+"pages" (paths of training runs' run.html, each embedded as an interactive frame by
+run_page_frame). Figures are embedded as base64 data URIs and the style sheet is inline, so
+the file works offline, by e-mail, from any folder: no external CSS, scripts or fonts.
 """
 
 import argparse
@@ -19,7 +20,7 @@ import re
 import textwrap
 from pathlib import Path
 
-__all__ = ["render_report", "write_report", "data_uri", "first_sentence"]
+__all__ = ["render_report", "write_report", "data_uri", "first_sentence", "run_page_frame"]
 
 CSS = """
 :root { --ink: #1d2327; --muted: #5b6770; --accent: #1f5f99; --rule: #dfe4e8;
@@ -88,6 +89,21 @@ def first_sentence(text):
     return text[:m.start()] if m else text
 
 
+def run_page_frame(path, caption="", height=960):
+    """A run's run.html (tinygan.app.page) as an HTML fragment: a <figure> holding an <iframe>.
+
+    The page's whole text goes into the frame's srcdoc attribute (escaped), so the report
+    stays one self-contained file, and the page's script and style stay apart from the
+    report's. `height` in CSS pixels; a taller page scrolls inside its frame.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    label = caption or "A training run: drag the slider or press play"
+    return (f'<figure class="wide"><iframe srcdoc="{html.escape(text, quote=True)}" '
+            f'title="{html.escape(label)}" style="display:block;width:100%;height:{int(height)}px;'
+            f'border:1px solid var(--rule);border-radius:6px;background:#fff"></iframe>'
+            f"<figcaption>{html.escape(label)}</figcaption></figure>")
+
+
 def _caption(path):
     """A caption from a figure's file name: 'modes_over_steps.png' -> 'Modes over steps'."""
     stem = Path(path).stem.replace("_", " ")
@@ -142,6 +158,9 @@ def _section(i, s):
             cap = f"Figure {s.get('label', i)}.{k}. {text}"
             parts.append(f'<figure class="wide"><img src="{data_uri(fig)}" alt="{html.escape(cap)}">'
                          f"<figcaption>{html.escape(cap)}</figcaption></figure>")
+    for k, page in enumerate(s.get("pages") or [], 1):
+        parts.append(run_page_frame(page, f"Run {s.get('label', i)}.{k}: {Path(page).parent.name}, "
+                                          "to scrub through (drag the slider or press play)"))
     if s.get("table"):
         parts += ["<h3>tinygan beside the papers</h3>", _table(s["table"])]
     meta = [f"demos/{s['name']}.py"]

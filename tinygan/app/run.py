@@ -7,6 +7,7 @@
         samples.png      samples against data, D's output as a heatmap, G's gradient as arrows
         curves.png       the loss curves over modes captured and distance to the data
         training.gif     the samples and D's output as training goes
+        run.html         the run to scrub through in a browser: D, samples, arrows and curves
         digits.png       (image data) a grid of generated images
 
 The checkpoint is written atomically at every evaluation, and only from a healthy state: if
@@ -24,9 +25,11 @@ import numpy as np
 from tinygan import checkpoint
 from tinygan import plots as tp
 from tinygan.gan import STEP_COLUMNS, Trainer
+from tinygan.app.page import frame, run_meta, write_run_page
 from tinygan.lab.landscape import snapshot
 
-N_FRAMES = 24   # GIF frames per run: each costs ~0.2-0.3 s of matplotlib drawing
+N_FRAMES = 48     # snapshots per run, for run.html: each costs ~20-45 ms at the defaults
+GIF_FRAMES = 24   # of which the GIF draws every other one: each costs ~0.2-0.3 s of matplotlib
 
 
 def write_history(history, path):
@@ -48,7 +51,8 @@ def _figures(trainer, out, frames):
         paths["samples"] = str(out / "samples.png")
         tp.plot_snapshot(snapshot(trainer, rng=rng), path=paths["samples"])
         if frames:
-            paths["gif"] = str(tp.animate(frames, out / "training.gif"))
+            every = -(-len(frames) // GIF_FRAMES)   # the last frame always in
+            paths["gif"] = str(tp.animate(frames[len(frames) - 1::-every][::-1], out / "training.gif"))
     if getattr(trainer.data, "templates", None) is not None:
         paths["digits"] = str(out / "digits.png")
         size = int(round(math.sqrt(trainer.data.dim)))
@@ -80,10 +84,10 @@ def run_training(config, out, resume=False, steps=None, progress=None, figures=T
     every = trainer.config.eval_every
 
     def on_step(tr, row):
-        if tr.data.dim == 2 and figures and tr.step % frame_every == 0:
+        if figures and tr.step % frame_every == 0:
             # a diverging run may overflow here one step before the trainer reports it
             with np.errstate(over="ignore", invalid="ignore"):
-                frames.append(snapshot(tr, rng=np.random.default_rng([tr.config.seed, tr.step, 3])))
+                frames.append(frame(tr))
         if every and tr.step % every == 0:
             checkpoint.save(tr, ckpt)   # only reached from a finite state (train_step checked it)
         if progress is not None:
@@ -102,6 +106,8 @@ def run_training(config, out, resume=False, steps=None, progress=None, figures=T
     }
     if figures:
         summary["figures"] = _figures(trainer, out, frames)
+        summary["figures"]["page"] = write_run_page(frames, trainer.history, trainer.evaluations,
+                                                    run_meta(trainer), out / "run.html")
     summary["checkpoint"] = str(ckpt)
     (out / "metrics.json").write_text(json.dumps(summary, indent=2))
     return summary

@@ -15,7 +15,7 @@ from tinygan.data import ring
 from tinygan.losses import get_loss
 from tinygan.optim import Adam
 
-EXERCISES = Path(__file__).resolve().parents[1] / "exercises"
+EXERCISES = Path(checker.__file__).resolve().parent / "templates"    # shipped in the package
 
 
 # ============================================================================ the solutions
@@ -391,3 +391,51 @@ def test_a_file_that_does_not_import_fails_with_its_error(capsys, tmp_path):
     (tmp_path / "broken.py").write_text("def linear_forward(x, W, b)\n    return x\n")
     status, out, _ = run(capsys, "check", "1", "--path", str(tmp_path / "broken.py"))
     assert status == 1 and "SyntaxError" in out and "0 passed, 1 failed" in out
+
+
+# ============================================================================ shipping the exercises
+
+def test_init_writes_the_shipped_files_and_never_overwrites_without_force(capsys, tmp_path):
+    folder = tmp_path / "exercises"
+    status, out, _ = run(capsys, "init", str(folder))
+    assert status == 0 and "wrote 12 files" in out
+    assert sorted(p.name for p in folder.iterdir()) == sorted(checker.TEMPLATE_FILES)
+    for name in checker.TEMPLATE_FILES:
+        assert (folder / name).read_bytes() == (EXERCISES / name).read_bytes()
+    mine = folder / checker.EXERCISES[1].filename
+    mine.write_text(RIGHT)
+    status, _, err = run(capsys, "init", str(folder))
+    assert status == 2 and "already exists" in err and "--force" in err and len(err.strip().splitlines()) == 1
+    assert mine.read_text() == RIGHT
+    assert run(capsys, "init", str(folder), "--force")[0] == 0
+    assert mine.read_bytes() == (EXERCISES / mine.name).read_bytes()
+    status, _, err = run(capsys, "init", str(mine))
+    assert status == 2 and "is a file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_check_finds_the_exercises_in_the_current_folder_or_says_to_run_init(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run(capsys, "check", "1")
+    assert status == 2 and "tinygan exercise init exercises" in err and len(err.strip().splitlines()) == 1
+    assert "tinygan exercise init exercises" in run(capsys, "list")[1]
+    run(capsys, "init", ".")
+    (tmp_path / checker.EXERCISES[1].filename).write_text(RIGHT)
+    status, out, _ = run(capsys, "check", "1")     # the student is inside the exercise folder
+    assert status == 0 and "6 passed, 0 failed" in out
+
+
+def test_timeout_takes_positive_seconds(capsys, tmp_path):
+    for value in ("0", "-1", "soon", "inf"):
+        status, _, err = run(capsys, "check", "1", "--timeout", value)
+        assert status == 2 and "positive number of seconds" in err and len(err.strip().splitlines()) == 1
+
+
+def test_setup_cfg_ships_every_template_in_the_wheel():
+    import configparser
+    import fnmatch
+    cfg = configparser.ConfigParser()
+    cfg.read(Path(__file__).resolve().parents[1] / "setup.cfg")
+    patterns = [p.strip() for p in cfg["options.package_data"]["tinygan.checker"].replace("\n", ",").split(",")
+                if p.strip()]
+    for name in checker.TEMPLATE_FILES:
+        assert any(fnmatch.fnmatch(f"templates/{name}", p) for p in patterns), name

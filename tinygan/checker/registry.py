@@ -1,6 +1,10 @@
-"""The ten exercises (number, file name, title, check) and how a student's file is checked:
-in a process of its own (sandbox.py), through its exercise's checks."""
+"""The ten exercises (number, file name, title, check), the files that ship with them, and how
+a student's file is checked: in a process of its own (sandbox.py), through its exercise's checks.
 
+The exercise files, the teacher's page and test_exercises.py live in templates/, package data
+that a wheel carries, so that `tinygan exercise init DIR` works without a clone."""
+
+from importlib import resources
 from pathlib import Path
 
 from tinygan.checker.bilinear import check_bilinear
@@ -38,6 +42,16 @@ EXERCISES = {e.number: e for e in (
     Exercise(9, "bilinear_game", "simultaneous vs alternating updates in the game x*y", check_bilinear),
     Exercise(10, "mode_coverage", "counting the modes a generator covers", check_coverage),
 )}
+
+
+TEMPLATE_FILES = tuple(e.filename for e in EXERCISES.values()) + ("README.md", "test_exercises.py")
+
+
+def template(name):
+    """The bytes of one shipped file: an exercise, README.md or test_exercises.py."""
+    if name not in TEMPLATE_FILES:
+        raise ValueError(f"no template {name!r}; the templates are {', '.join(TEMPLATE_FILES)}")
+    return (resources.files("tinygan.checker") / "templates" / name).read_bytes()
 
 
 def check_module(number, module):

@@ -90,10 +90,13 @@ def check_activations(m):
                 "dy": draw(_arrays(st, hnp, shape)), "slope": draw(st.sampled_from([0.01, 0.1, 0.2, 0.5]))}
 
     def student_dx(name, ex, dy=None, y=None):
+        """The student's dx, the activation, and y; the student gets copies unless given dy, y."""
         act = ops.Activation(name, slope=ex["slope"])
-        y = act.forward(ex["x"])[0] if y is None else y
+        mine = act.forward(ex["x"])[0] if y is None else y
         kw = {"slope": ex["slope"]} if name == "leaky_relu" else {}
-        return _student(m, f"{name}_backward", ex["dy"].copy() if dy is None else dy, y, **kw), act, y
+        dx = _student(m, f"{name}_backward", ex["dy"].copy() if dy is None else dy,
+                      mine.copy() if y is None else y, **kw)
+        return dx, act, mine
 
     wrong = {
         "relu": lambda dy, y, s: (dy * y, "you multiplied dy by y itself; relu's derivative is "

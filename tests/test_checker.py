@@ -156,6 +156,27 @@ def backward_writes_dy(dy, cache, hidden="tanh"):
     return out
 
 
+def forward_caching_preactivations(x, params, hidden="tanh"):
+    act, n_layers, h, cache = ops.Activation(hidden), len(params) // 2, x, []
+    for l in range(1, n_layers + 1):
+        a = ops.linear_forward(h, params[f"W{l}"], params[f"b{l}"])[0]
+        cache.append((h, params[f"W{l}"], a))
+        h = act.forward(a)[0] if l < n_layers else a
+    return h, cache
+
+
+def backward_with_preactivations(dy, cache, hidden="tanh"):
+    """act.backward handed the pre-activation a instead of the output h = act(a)."""
+    act, grads, d = ops.Activation(hidden), {}, dy
+    for l in range(len(cache), 0, -1):
+        h, W, _ = cache[l - 1]
+        d, g = ops.linear_backward(d, (h, W))
+        grads[f"W{l}"], grads[f"b{l}"] = g["W"], g["b"]
+        if l > 1:
+            d = act.backward(d, cache[l - 2][2])
+    return d, grads
+
+
 class AdamWithoutCorrection(Adam):
     """Forgets the bias correction: with t huge, 1 - beta^t is 1."""
 
@@ -287,6 +308,9 @@ MISTAKES = [
     (5, "an activation on the output layer", dict(mlp_forward=output_activation), "last layer has no activation"),
     (5, "backward writes into dy", dict(mlp_backward=backward_writes_dy), MUTATED),
     (5, "dW1 with a flipped sign", dict(mlp_backward=flipped(REFERENCE[5]["mlp_backward"], "W1")), SIGN),
+    (5, "act.backward given the pre-activation", dict(mlp_forward=forward_caching_preactivations,
+                                                      mlp_backward=backward_with_preactivations),
+     "given the pre-activation"),
     (6, "no bias correction", dict(Adam=AdamWithoutCorrection), "without bias correction"),
     (6, "the step count stuck at 1", dict(Adam=AdamStuckAtOne), "always uses t = 1"),
     (6, "gradient ascent", dict(Adam=AdamAscends), SIGN),
@@ -329,6 +353,18 @@ def test_a_failed_check_reports_the_error_and_the_input_it_failed_on():
     report = checker.format_results(results)
     assert "[FAIL] linear_backward: dW matches finite differences" in report
     assert "rel error 1.0e+00" in report and report.endswith("4 passed, 2 failed")
+
+
+def test_the_pre_activation_mistake_is_named_and_its_input_shown_by_value():
+    results = checker.check_module(5, solution(5, mlp_forward=forward_caching_preactivations,
+                                               mlp_backward=backward_with_preactivations))
+    failed = [r for r in results if not r.passed]
+    assert [r.name for r in failed] == ["mlp_backward: dx matches finite differences",
+                                        "mlp_backward: every dW, db matches finite differences",
+                                        "mlp_backward: dx and grads match tinygan.mlp.MLP.backward"]
+    for r in failed:
+        assert r.hint == checker.layers.PREACTIVATION_HINT
+        assert "params={W1: [[" in r.example and "x=[[" in r.example and "shape" not in r.example
 
 
 def test_a_crash_in_student_code_is_a_failed_check_naming_the_line(tmp_path):

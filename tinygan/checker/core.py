@@ -151,22 +151,22 @@ def _hypothesis():
     return st, hnp
 
 
-def _describe(example):
+def _shown(value):
+    """A value as the student can retype it: arrays in full up to 24 entries, 4 digits."""
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, separator=", ", threshold=24,
+                               formatter={"float_kind": lambda v: f"{v:.4g}"})
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return repr(value)
+
+
+def _describe(example, limit=800):
     """A one-line, readable rendering of a Hypothesis example (a dict of named inputs)."""
-    parts = []
-    for key, value in example.items():
-        if isinstance(value, np.ndarray):
-            text = np.array2string(value, separator=", ", threshold=24,
-                                   formatter={"float_kind": lambda v: f"{v:.4g}"})
-        elif isinstance(value, dict):
-            text = "{" + ", ".join(f"{k}: shape {getattr(v, 'shape', '?')}" for k, v in value.items()) + "}"
-        elif isinstance(value, float):
-            text = f"{value:.4g}"
-        else:
-            text = repr(value)
-        parts.append(f"{key}={' '.join(text.split())}")
-    text = ", ".join(parts)
-    return text if len(text) <= 400 else text[:397] + "..."
+    text = ", ".join(f"{key}={' '.join(_shown(value).split())}" for key, value in example.items())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _once(name, trial):

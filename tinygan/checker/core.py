@@ -158,6 +158,8 @@ def _shown(value):
                                formatter={"float_kind": lambda v: f"{v:.4g}"})
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
     if isinstance(value, float):
         return f"{value:.4g}"
     return repr(value)

@@ -113,24 +113,42 @@ class Worker:
     def close(self):
         """End the worker (and anything it started) and wait for its output."""
         self._outbox.put(None)          # closes its stdin: the worker's loop ends
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        self._exit_status(wait=2.0)
         self._kill()
         for t in self._threads:
             t.join(timeout=5)
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             stream.close()
 
+    def _exit_status(self, wait):
+        """The worker's exit status (-N: killed by signal N) once it has ended, or None if it
+        still runs after `wait` seconds. On POSIX it is read without reaping the worker, so
+        that its process group id cannot be reused before _kill signals it."""
+        if self.proc.returncode is not None:      # already reaped
+            return self.proc.returncode
+        deadline = time.monotonic() + wait
+        while hasattr(os, "waitid"):
+            info = os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
+            if info is not None:
+                return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.01)
+        try:
+            return self.proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return None
+
     def _kill(self):
-        if os.name == "posix":      # the worker leads its own process group: end all of it
+        """End the worker and whatever it started (it leads its own process group), then reap it."""
+        if self.proc.returncode is None:
             try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+                if os.name == "posix":
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                else:
+                    self.proc.kill()
             except (ProcessLookupError, PermissionError):
                 pass
-        if self.proc.poll() is None:
-            self.proc.kill()
         self.proc.wait()
 
     @property
@@ -166,10 +184,7 @@ class Worker:
                        "--timeout)")
         self.used += time.monotonic() - start
         if kind == "end":
-            try:
-                code = self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                code = None
+            code = self._exit_status(wait=5.0)
             how = ("closed its channel to the checker" if code is None else
                    f"crashed (signal {-code})" if code < 0 else f"exited with status {code}")
             self._lose(f"the process running your file {how} during {label}, before it answered: "

@@ -23,7 +23,7 @@ import sys
 
 import numpy as np
 
-from tinygan.checker.wire import decode, encode, frame, read_frame
+from tinygan.checker.wire import WireError, decode, encode, frame, read_frame
 
 ERRSTATE = dict(over="raise", divide="raise", invalid="raise", under="ignore")
 
@@ -103,13 +103,16 @@ class Worker:
         handle = len(self.objects)
         self.objects[handle] = obj
         methods = []
-        for name in dir(obj):
-            if not name.startswith("_"):
-                try:
-                    if callable(getattr(obj, name)):
-                        methods.append(name)
-                except Exception:  # noqa: BLE001 - a property that raises is not a method
-                    pass
+        try:
+            names = [name for name in dir(obj) if not name.startswith("_")]
+        except Exception:  # noqa: BLE001 - an object whose __dir__ fails has no methods to call
+            names = []
+        for name in names:
+            try:
+                if callable(getattr(obj, name)):
+                    methods.append(name)
+            except Exception:  # noqa: BLE001 - a property that raises is not a method
+                pass
         return {"t": "handle", "id": handle, "type": type(obj).__name__, "methods": methods}
 
     def outgoing(self, value, inputs):
@@ -158,7 +161,13 @@ class Worker:
                 answer = {"error": f"{type(err).__name__}: {err}"}
             sys.stdout.flush()
             sys.stderr.flush()
-            replies.write(frame({**answer, "seq": header.get("seq")}, self._out))
+            try:
+                data = frame({**answer, "seq": header.get("seq")}, self._out)
+            except WireError as err:      # an answer too large to send: say so, not the answer
+                raised = {"type": "ValueError", "message": f"the answer could not be sent back: {err}",
+                          "todo": False, "numeric": False, "where": ""}
+                data = frame({"raised": raised, "seq": header.get("seq")}, [])
+            replies.write(data)
             replies.flush()
 
 

@@ -29,6 +29,8 @@ ERRSTATE = dict(over="raise", divide="raise", invalid="raise", under="ignore")
 
 
 class Worker:
+    """The student's module, the objects its code made, and the answers to the checker."""
+
     def __init__(self):
         self.module = None
         self.objects = {}       # handle -> an object the student's code made, kept here

@@ -16,7 +16,7 @@ from tinygan.data.toy import ring
 from tinygan.losses import get_loss
 from tinygan.optim import Adam
 
-EXERCISES = Path(__file__).resolve().parents[1] / "exercises"
+EXERCISES = Path(checker.__file__).resolve().parent / "templates"    # shipped in the package
 
 
 # ============================================================================ the solutions
@@ -157,6 +157,27 @@ def backward_writes_dy(dy, cache, hidden="tanh"):
     return out
 
 
+def forward_caching_preactivations(x, params, hidden="tanh"):
+    act, n_layers, h, cache = ops.Activation(hidden), len(params) // 2, x, []
+    for l in range(1, n_layers + 1):
+        a = ops.linear_forward(h, params[f"W{l}"], params[f"b{l}"])[0]
+        cache.append((h, params[f"W{l}"], a))
+        h = act.forward(a)[0] if l < n_layers else a
+    return h, cache
+
+
+def backward_with_preactivations(dy, cache, hidden="tanh"):
+    """act.backward handed the pre-activation a instead of the output h = act(a)."""
+    act, grads, d = ops.Activation(hidden), {}, dy
+    for l in range(len(cache), 0, -1):
+        h, W, _ = cache[l - 1]
+        d, g = ops.linear_backward(d, (h, W))
+        grads[f"W{l}"], grads[f"b{l}"] = g["W"], g["b"]
+        if l > 1:
+            d = act.backward(d, cache[l - 2][2])
+    return d, grads
+
+
 class AdamWithoutCorrection(Adam):
     """Forgets the bias correction: with t huge, 1 - beta^t is 1."""
 
@@ -288,6 +309,9 @@ MISTAKES = [
     (5, "an activation on the output layer", dict(mlp_forward=output_activation), "last layer has no activation"),
     (5, "backward writes into dy", dict(mlp_backward=backward_writes_dy), MUTATED),
     (5, "dW1 with a flipped sign", dict(mlp_backward=flipped(REFERENCE[5]["mlp_backward"], "W1")), SIGN),
+    (5, "act.backward given the pre-activation", dict(mlp_forward=forward_caching_preactivations,
+                                                      mlp_backward=backward_with_preactivations),
+     "given the pre-activation"),
     (6, "no bias correction", dict(Adam=AdamWithoutCorrection), "without bias correction"),
     (6, "the step count stuck at 1", dict(Adam=AdamStuckAtOne), "always uses t = 1"),
     (6, "gradient ascent", dict(Adam=AdamAscends), SIGN),
@@ -330,6 +354,18 @@ def test_a_failed_check_reports_the_error_and_the_input_it_failed_on():
     report = checker.format_results(results)
     assert "[FAIL] linear_backward: dW matches finite differences" in report
     assert "rel error 1.0e+00" in report and report.endswith("4 passed, 2 failed")
+
+
+def test_the_pre_activation_mistake_is_named_and_its_input_shown_by_value():
+    results = checker.check_module(5, solution(5, mlp_forward=forward_caching_preactivations,
+                                               mlp_backward=backward_with_preactivations))
+    failed = [r for r in results if not r.passed]
+    assert [r.name for r in failed] == ["mlp_backward: dx matches finite differences",
+                                        "mlp_backward: every dW, db matches finite differences",
+                                        "mlp_backward: dx and grads match tinygan.mlp.MLP.backward"]
+    for r in failed:
+        assert r.hint == checker.layers.PREACTIVATION_HINT
+        assert "params={W1: [[" in r.example and "x=[[" in r.example and "shape" not in r.example
 
 
 def test_a_crash_in_student_code_is_a_failed_check_naming_the_line(tmp_path):
@@ -392,3 +428,51 @@ def test_a_file_that_does_not_import_fails_with_its_error(capsys, tmp_path):
     (tmp_path / "broken.py").write_text("def linear_forward(x, W, b)\n    return x\n")
     status, out, _ = run(capsys, "check", "1", "--path", str(tmp_path / "broken.py"))
     assert status == 1 and "SyntaxError" in out and "0 passed, 1 failed" in out
+
+
+# ============================================================================ shipping the exercises
+
+def test_init_writes_the_shipped_files_and_never_overwrites_without_force(capsys, tmp_path):
+    folder = tmp_path / "exercises"
+    status, out, _ = run(capsys, "init", str(folder))
+    assert status == 0 and "wrote 12 files" in out
+    assert sorted(p.name for p in folder.iterdir()) == sorted(checker.TEMPLATE_FILES)
+    for name in checker.TEMPLATE_FILES:
+        assert (folder / name).read_bytes() == (EXERCISES / name).read_bytes()
+    mine = folder / checker.EXERCISES[1].filename
+    mine.write_text(RIGHT)
+    status, _, err = run(capsys, "init", str(folder))
+    assert status == 2 and "already exists" in err and "--force" in err and len(err.strip().splitlines()) == 1
+    assert mine.read_text() == RIGHT
+    assert run(capsys, "init", str(folder), "--force")[0] == 0
+    assert mine.read_bytes() == (EXERCISES / mine.name).read_bytes()
+    status, _, err = run(capsys, "init", str(mine))
+    assert status == 2 and "is a file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_check_finds_the_exercises_in_the_current_folder_or_says_to_run_init(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run(capsys, "check", "1")
+    assert status == 2 and "tinygan exercise init exercises" in err and len(err.strip().splitlines()) == 1
+    assert "tinygan exercise init exercises" in run(capsys, "list")[1]
+    run(capsys, "init", ".")
+    (tmp_path / checker.EXERCISES[1].filename).write_text(RIGHT)
+    status, out, _ = run(capsys, "check", "1")     # the student is inside the exercise folder
+    assert status == 0 and "6 passed, 0 failed" in out
+
+
+def test_timeout_takes_positive_seconds(capsys, tmp_path):
+    for value in ("0", "-1", "soon", "inf"):
+        status, _, err = run(capsys, "check", "1", "--timeout", value)
+        assert status == 2 and "positive number of seconds" in err and len(err.strip().splitlines()) == 1
+
+
+def test_setup_cfg_ships_every_template_in_the_wheel():
+    import configparser
+    import fnmatch
+    cfg = configparser.ConfigParser()
+    cfg.read(Path(__file__).resolve().parents[1] / "setup.cfg")
+    patterns = [p.strip() for p in cfg["options.package_data"]["tinygan.checker"].replace("\n", ",").split(",")
+                if p.strip()]
+    for name in checker.TEMPLATE_FILES:
+        assert any(fnmatch.fnmatch(f"templates/{name}", p) for p in patterns), name

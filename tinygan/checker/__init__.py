@@ -1,13 +1,17 @@
-"""Check a student's answers to the exercises in exercises/ against the library itself.
+"""Check a student's answers to the exercises against the library itself.
 
+    tinygan exercise init exercises            # write the exercises into ./exercises
     tinygan exercise list
     tinygan exercise check 3                   # ./exercises/ex03_*.py
     tinygan exercise check 3 --path mine.py    # any file
     tinygan exercise check all --dir alice/    # every exercise in alice/
+    tinygan exercise check 5 --timeout 20      # seconds the student's code may run, in all
 
-An exercise is a file of function signatures with TODO regions. The checker imports the
-student's file by path and runs each function on inputs drawn by Hypothesis (derandomised:
-the same inputs on every run, so the report is stable). Answers are compared with central
+An exercise is a file of function signatures with TODO regions. The checker runs the
+student's file in a process of its own, with a time limit, and calls each function there on
+inputs drawn here by Hypothesis (derandomised: the same inputs on every run, so the report is
+stable); the answers come back as plain arrays, and the right answers and the verdict are
+computed here, where the student's code cannot reach them. Answers are compared with central
 finite differences (tinygan.gradcheck) and with the library's own functions, which are the
 solutions. Every check prints PASS or FAIL with a relative error; a failure also prints a
 hint diagnosed from the wrong answer itself (opposite sign, off by the batch size N,
@@ -31,23 +35,29 @@ The package, one idea per module:
     bilinear.py      exercise 9: simultaneous vs alternating GD in the game x*y
     coverage.py      exercise 10: ring centres and mode coverage
     registry.py      the ten exercises; check_module, check_file
+    sandbox.py       the student's file in a process of its own: calls, time limit, output
+    worker.py        that process: imports the file, runs its functions, sends the answers
+    wire.py          what crosses between the two: plain values and arrays, no pickle
     command.py       the `tinygan exercise` subcommand
+    templates/       the exercise files, the teacher's page and test_exercises.py (package data)
 """
 
 from tinygan.checker.bilinear import check_bilinear
-from tinygan.checker.command import add_subcommand, cmd_check, cmd_list
-from tinygan.checker.core import EXAMPLES, FD, LIB, Fail, Result, format_results
+from tinygan.checker.command import add_subcommand, cmd_check, cmd_init, cmd_list
+from tinygan.checker.core import EXAMPLES, FD, LIB, Fail, Report, Result, format_results
 from tinygan.checker.coverage import COVERAGE_KEYS, check_coverage
 from tinygan.checker.layers import ACTIVATIONS, check_activations, check_linear, check_mlp, library_mlp
 from tinygan.checker.losses import (EXTREME, G_LOSSES, OVERFLOW_HINT, SIGMOID_HINT, SOFTPLUS_HINT,
                                     check_bce, check_generator_losses)
 from tinygan.checker.regularisers import check_regularisers
-from tinygan.checker.registry import EXERCISES, Exercise, check_file, check_module, load_file
+from tinygan.checker.registry import EXERCISES, TEMPLATE_FILES, Exercise, check_file, check_module, template
+from tinygan.checker.sandbox import TIMEOUT
 from tinygan.checker.training import GAME_LOSSES, check_adam, check_gan_steps
 
 __all__ = [
-    "EXERCISES", "Exercise", "check_module", "check_file", "load_file", "format_results",
-    "Result", "Fail", "add_subcommand", "cmd_list", "cmd_check", "library_mlp",
+    "EXERCISES", "Exercise", "check_module", "check_file", "format_results",
+    "TEMPLATE_FILES", "template", "Result", "Fail", "Report", "add_subcommand", "cmd_init", "cmd_list",
+    "cmd_check", "library_mlp", "TIMEOUT",
     "FD", "LIB", "EXAMPLES", "SOFTPLUS_HINT", "SIGMOID_HINT", "OVERFLOW_HINT", "EXTREME",
     "ACTIVATIONS", "G_LOSSES", "GAME_LOSSES", "COVERAGE_KEYS",
     "check_linear", "check_activations", "check_bce", "check_generator_losses", "check_mlp",

@@ -4,7 +4,9 @@ A check is a trial run on examples drawn by Hypothesis (`_run`) or on one fixed 
 (`_once`). A trial returns a relative error or raises `Fail` with a hint; a student function
 that still raises NotImplementedError becomes a "not implemented yet" result. Student code
 runs through `_call`, with numpy's overflow, divide and invalid warnings raised as errors, so
-a crash or an inf becomes a hint that names the student's line.
+a crash or an inf becomes a hint that names the student's line. A student's file runs in a
+process of its own (sandbox.py); its functions reach `_call` as stand-ins that raise what
+the student's code raised (`StudentError`), or `WorkerLost` when that process is gone.
 """
 
 import math
@@ -17,6 +19,7 @@ import numpy as np
 FD = (1e-5, 1e-3)     # (tolerance, floor) against finite differences: |a - b| <= 1e-8 near 0
 LIB = (1e-8, 1e-6)    # (tolerance, floor) against the library: |a - b| <= 1e-14 near 0
 EXAMPLES = 10         # Hypothesis examples per check
+OUTPUT_CHARS = 2000   # of a student's printed output, shown in the report
 
 CHECKER = Path(__file__).resolve().parent    # tinygan/checker/: never the frame to blame
 PACKAGE = CHECKER.parent                     # tinygan/: blamed only when no student frame is left
@@ -47,6 +50,26 @@ class _Todo(Exception):
     """The student's function still raises NotImplementedError."""
 
 
+class StudentError(Exception):
+    """An exception the student's code raised in its own process: its type, message, line."""
+
+    def __init__(self, kind, message, where=""):
+        super().__init__(f"{kind}: {message}")
+        self.kind, self.message, self.where = kind, message, where
+
+
+class WorkerLost(Exception):
+    """The process running the student's file is gone (exit, crash, time limit): why, in one line."""
+
+
+class Report(list):
+    """The results of one file's checks, and what the student's code printed while they ran."""
+
+    def __init__(self, results, output="", cut_from=0):
+        super().__init__(results)
+        self.output, self.cut_from = output, cut_from     # cut_from: bytes printed, if cut
+
+
 # ============================================================================ calling student code
 
 def _where(err):
@@ -68,8 +91,13 @@ def _call(fn, label, *args, numeric_hint="", **kwargs):
     except NotImplementedError:
         raise _Todo(label) from None
     except FloatingPointError as err:
-        raise Fail(f"numpy reported '{err}' inside {label}{_where(err)}. "
+        where = getattr(err, "where", None)
+        raise Fail(f"numpy reported '{err}' inside {label}{_where(err) if where is None else where}. "
                    + (numeric_hint or "Some input makes your code compute inf or nan.")) from None
+    except WorkerLost as err:
+        raise Fail(str(err)) from None
+    except StudentError as err:
+        raise Fail(f"{label} raised {err.kind}: {err.message}{err.where}") from None
     except Exception as err:  # noqa: BLE001 - any crash in student code becomes a hint
         raise Fail(f"{label} raised {type(err).__name__}: {err}{_where(err)}") from None
 
@@ -123,28 +151,32 @@ def _hypothesis():
     return st, hnp
 
 
-def _describe(example):
+def _shown(value):
+    """A value as the student can retype it: arrays in full up to 24 entries, 4 digits."""
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, separator=", ", threshold=24,
+                               formatter={"float_kind": lambda v: f"{v:.4g}"})
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return repr(value)
+
+
+def _describe(example, limit=800):
     """A one-line, readable rendering of a Hypothesis example (a dict of named inputs)."""
-    parts = []
-    for key, value in example.items():
-        if isinstance(value, np.ndarray):
-            text = np.array2string(value, separator=", ", threshold=24,
-                                   formatter={"float_kind": lambda v: f"{v:.4g}"})
-        elif isinstance(value, dict):
-            text = "{" + ", ".join(f"{k}: shape {getattr(v, 'shape', '?')}" for k, v in value.items()) + "}"
-        elif isinstance(value, float):
-            text = f"{value:.4g}"
-        else:
-            text = repr(value)
-        parts.append(f"{key}={' '.join(text.split())}")
-    text = ", ".join(parts)
-    return text if len(text) <= 400 else text[:397] + "..."
+    text = ", ".join(f"{key}={' '.join(_shown(value).split())}" for key, value in example.items())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _once(name, trial):
     """A check on one fixed input: trial() returns an error (or None) or raises Fail."""
     try:
         err = trial()
+    except WorkerLost as lost:
+        return Result(name, False, hint=str(lost))
     except _Todo as todo:
         return Result(name, False, hint=f"not implemented yet ({todo} still raises "
                       "NotImplementedError: write your code in its TODO region)", todo=True)
@@ -221,6 +253,11 @@ def format_results(results, width=92):
                 lines += textwrap.wrap(label + text, width, initial_indent=" " * 7,
                                        subsequent_indent=" " * 13, break_long_words=False,
                                        break_on_hyphens=False)
+    output, cut_from = getattr(results, "output", ""), getattr(results, "cut_from", 0)
+    if output:
+        more = f" (the first {OUTPUT_CHARS} characters of {cut_from} bytes)" if cut_from else ""
+        lines.append(f"your code printed{more}:")
+        lines += ["       | " + line for line in output.rstrip("\n").split("\n")]
     passed = sum(r.passed for r in results)
     todo = sum(r.todo for r in results)
     lines.append(f"{passed} passed, {len(results) - passed} failed"

@@ -90,10 +90,13 @@ def check_activations(m):
                 "dy": draw(_arrays(st, hnp, shape)), "slope": draw(st.sampled_from([0.01, 0.1, 0.2, 0.5]))}
 
     def student_dx(name, ex, dy=None, y=None):
+        """The student's dx, the activation, and y; the student gets copies unless given dy, y."""
         act = ops.Activation(name, slope=ex["slope"])
-        y = act.forward(ex["x"])[0] if y is None else y
+        mine = act.forward(ex["x"])[0] if y is None else y
         kw = {"slope": ex["slope"]} if name == "leaky_relu" else {}
-        return _student(m, f"{name}_backward", ex["dy"].copy() if dy is None else dy, y, **kw), act, y
+        dx = _student(m, f"{name}_backward", ex["dy"].copy() if dy is None else dy,
+                      mine.copy() if y is None else y, **kw)
+        return dx, act, mine
 
     wrong = {
         "relu": lambda dy, y, s: (dy * y, "you multiplied dy by y itself; relu's derivative is "
@@ -145,6 +148,31 @@ def check_activations(m):
 
 # ============================================================================ 5. MLP
 
+PREACTIVATION_HINT = (
+    "act.backward was given the pre-activation a = h @ W + b, but it takes the activation's "
+    "OUTPUT h = act(a), as in exercise 2 (tanh's derivative is 1 - h^2, not 1 - a^2): keep "
+    "each hidden layer's output in the cache and pass that to act.backward")
+
+
+def _preactivation_backward(params, hidden, x, dy):
+    """(dx, grads) of an MLP whose backward hands act.backward the pre-activation a instead
+    of the output h = act(a): the classic mistake, recognised by its exact wrong answer.
+    For relu and leaky relu it changes nothing (a and h have the same sign)."""
+    act, n_layers = ops.Activation(hidden), len(params) // 2
+    hs, pre = [x], []
+    for l in range(1, n_layers + 1):
+        a = ops.linear_forward(hs[-1], params[f"W{l}"], params[f"b{l}"])[0]
+        pre.append(a)
+        hs.append(act.forward(a)[0] if l < n_layers else a)
+    grads, d = {}, dy
+    for l in range(n_layers, 0, -1):
+        d, g = ops.linear_backward(d, (hs[l - 1], params[f"W{l}"]))
+        grads[f"W{l}"], grads[f"b{l}"] = g["W"], g["b"]
+        if l > 1:
+            d = act.backward(d, pre[l - 2])      # the mistake: a_{l-1} where h_{l-1} belongs
+    return d, grads
+
+
 def library_mlp(params, hidden):
     """The library's MLP with the architecture of a params dict {W1, b1, ..., WL, bL}."""
     n_layers = len(params) // 2
@@ -167,8 +195,9 @@ def check_mlp(m):
             for key in params:
                 if key.startswith("b"):
                     params[key] = 0.5 * rng.standard_normal(params[key].shape)
-            return {"hidden": hidden, "sizes": tuple(sizes), "seed": seed, "params": params,
-                    "x": rng.standard_normal((n, sizes[0])), "dy": rng.standard_normal((n, sizes[-1]))}
+            x, dy = rng.standard_normal((n, sizes[0])), rng.standard_normal((n, sizes[-1]))
+            return {"hidden": hidden, "sizes": tuple(sizes), "x": x, "dy": dy, "params": params,
+                    "seed": seed}
         return draw_case()
 
     def student_forward(ex, x=None, params=None):
@@ -193,25 +222,34 @@ def check_mlp(m):
     def fd_loss(ex, params, x):
         return float(np.sum(library_mlp(params, ex["hidden"]).forward(x, params)[0] * ex["dy"]))
 
+    def preactivation(ex, key):
+        """The pre-activation mistake's dx (key None) or grads[key], as a variant for _compare."""
+        def variants():
+            dx, grads = _preactivation_backward(ex["params"], ex["hidden"], ex["x"], ex["dy"])
+            return [(dx if key is None else grads[key], PREACTIVATION_HINT)]
+        return variants
+
     def dx_fd(ex):
         params, x = _copy(ex["params"]), ex["x"].copy()
         num = numerical_gradient(lambda v: fd_loss(ex, params, v), x)
-        return _compare("dx", student_backward(ex)[0], num, FD)
+        return _compare("dx", student_backward(ex)[0], num, FD, variants=preactivation(ex, None))
 
     def params_fd(ex):
         grads = student_backward(ex)[1]
         params, errs = _copy(ex["params"]), []
         for key in params:
             num = numerical_gradient(lambda _: fd_loss(ex, params, ex["x"]), params[key])
-            errs.append(_compare(f"grads[{key!r}]", grads[key], num, FD, n=ex["x"].shape[0]))
+            errs.append(_compare(f"grads[{key!r}]", grads[key], num, FD, n=ex["x"].shape[0],
+                                 variants=preactivation(ex, key)))
         return max(errs)
 
     def against_library(ex):
         net = library_mlp(ex["params"], ex["hidden"])
         want_dx, want = net.backward(ex["dy"], net.forward(ex["x"], ex["params"])[1])
         dx, grads = student_backward(ex)
-        return max([_compare("dx", dx, want_dx)] + [_compare(f"grads[{k!r}]", grads[k], want[k])
-                                                    for k in want])
+        return max([_compare("dx", dx, want_dx, variants=preactivation(ex, None))]
+                   + [_compare(f"grads[{k!r}]", grads[k], want[k], variants=preactivation(ex, k))
+                      for k in want])
 
     def pure(ex):
         _untouched("mlp_forward or mlp_backward",

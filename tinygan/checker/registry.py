@@ -1,16 +1,19 @@
-"""The ten exercises (number, file name, title, check) and how a student's file is checked:
-imported by path under a fresh module name, then run through its exercise's checks."""
+"""The ten exercises (number, file name, title, check), the files that ship with them, and how
+a student's file is checked: in a process of its own (sandbox.py), through its exercise's checks.
 
-import importlib.util
-import itertools
+The exercise files, the teacher's page and test_exercises.py live in templates/, package data
+that a wheel carries, so that `tinygan exercise init DIR` works without a clone."""
+
+from importlib import resources
 from pathlib import Path
 
 from tinygan.checker.bilinear import check_bilinear
-from tinygan.checker.core import Result, _where
+from tinygan.checker.core import Report, Result
 from tinygan.checker.coverage import check_coverage
 from tinygan.checker.layers import check_activations, check_linear, check_mlp
 from tinygan.checker.losses import check_bce, check_generator_losses
 from tinygan.checker.regularisers import check_regularisers
+from tinygan.checker.sandbox import TIMEOUT, ImportFailed, Worker
 from tinygan.checker.training import check_adam, check_gan_steps
 
 
@@ -41,28 +44,35 @@ EXERCISES = {e.number: e for e in (
 )}
 
 
+TEMPLATE_FILES = tuple(e.filename for e in EXERCISES.values()) + ("README.md", "test_exercises.py")
+
+
+def template(name):
+    """The bytes of one shipped file: an exercise, README.md or test_exercises.py."""
+    if name not in TEMPLATE_FILES:
+        raise ValueError(f"no template {name!r}; the templates are {', '.join(TEMPLATE_FILES)}")
+    return (resources.files("tinygan.checker") / "templates" / name).read_bytes()
+
+
 def check_module(number, module):
-    """Run every check of exercise `number` on a module (or any object with its functions)."""
+    """Run every check of exercise `number` on a module (or any object with its functions).
+
+    The module's code runs in this process: use it for code you trust (the library itself,
+    in the tests). A student's file goes through check_file.
+    """
     return EXERCISES[number].check(module)
 
 
-_loaded = itertools.count()
+def check_file(number, path, timeout=TIMEOUT):
+    """Check the student's file at `path` in a process of its own -> Report (a list of Results).
 
-
-def load_file(path):
-    """Import a student's file by path under a fresh module name."""
-    path = Path(path)
-    spec = importlib.util.spec_from_file_location(f"tinygan_student_{next(_loaded)}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def check_file(number, path):
-    """Import the file at `path` and check it; a file that does not import is one failed check."""
-    try:
-        module = load_file(path)
-    except Exception as err:  # noqa: BLE001 - SyntaxError, ImportError, a crash at import time
-        where = "" if isinstance(err, SyntaxError) else _where(err)   # a SyntaxError names its line
-        return [Result(f"{Path(path).name} imports", False, hint=f"{type(err).__name__}: {err}{where}")]
-    return check_module(number, module)
+    The file's functions run in the worker with `timeout` seconds for the whole exercise; the
+    inputs, the right answers and the verdict come from this process. A file that does not
+    import, or whose process exits, crashes or times out while importing, is one failed check.
+    """
+    with Worker(timeout) as worker:
+        try:
+            results = check_module(number, worker.load(path))
+        except ImportFailed as err:
+            results = [Result(f"{Path(path).name} imports", False, hint=str(err))]
+    return Report(results, *worker.output)

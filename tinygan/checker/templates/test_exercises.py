@@ -2,6 +2,8 @@
 
 Each test fails until its exercise is solved, and its failure message is the checker's
 report: one line per check, with hints. `tinygan exercise check N` prints the same report.
+Like that command, check_file runs each exercise file in a process of its own: pytest's
+process never imports it, so an exercise file cannot end the run early or change its result.
 """
 
 from pathlib import Path

@@ -217,8 +217,7 @@ def test_pytest_on_the_exercises_folder_fails_when_a_file_calls_os_exit(tmp_path
 
 LIBRARY = {
     6: "from tinygan.optim import Adam\n",
-    7: ("try:\n    from tinygan import d_gradients, g_gradients\nexcept ImportError:\n"
-        "    from tinygan.gan import d_gradients, g_gradients\n"),
+    7: "from tinygan import d_gradients, g_gradients\n",
     8: """
         import numpy as np
 

@@ -147,8 +147,9 @@ def cluster():
     """A scheduler and two worker processes (one thread each) on this machine."""
     distributed = pytest.importorskip(
         "dask.distributed", reason='Dask distributed is not installed (pip install "tinygan[cluster]")')
+    # every port chosen free at random: the scheduler serves HTTP even without a dashboard
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as c:
+                                  scheduler_port=0, dashboard_address=":0") as c:
         yield c
 
 

@@ -3,12 +3,15 @@
     python benchmarks/modes.py                       # 9 configurations x 2 data sets x 10 seeds
     python benchmarks/modes.py --quick               # a smoke run: 2 seeds, 300 steps
     python benchmarks/modes.py --configs best,r1 --data ring --seeds 3 --jobs 2
+    python benchmarks/modes.py --cluster tcp://10.0.0.5:8786   # on a Dask cluster
     python benchmarks/modes.py --out benchmarks/results/modes.md
 
-Every finished run is appended to a cache (--cache, default benchmarks/results/modes_runs.jsonl)
-keyed by its full configuration, so an interrupted benchmark resumes where it stopped and a
-changed preset (say, a new default recipe) is rerun while the others are reused. --fresh
-ignores the cache.
+The runs go through tinygan.lab.sweep: on --jobs local processes, or on the workers of a Dask
+cluster with --cluster (its docstring says how to start one). Every finished run is appended
+to a store (--cache, default benchmarks/results/modes_runs.jsonl) keyed by its full
+configuration, so an interrupted benchmark resumes where it stopped and a changed preset
+(say, a new default recipe) is rerun while the others are reused. --fresh trains every run
+again.
 
 The PacGAN protocol (docs/references.md#mode-metrics): ring = 8 Gaussians on the unit circle, std 0.01;
 grid = {-4,-2,0,2,4}^2, std 0.05; 2,500 samples from the trained generator; a sample is
@@ -21,8 +24,6 @@ Gaussian sample scores 98.9 % high quality under this rule, not 100 %.
 """
 
 import argparse
-import json
-import multiprocessing
 import os
 import sys
 import time
@@ -36,6 +37,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from tinygan import Trainer, presets  # noqa: E402
+from tinygan.lab.sweep import sweep  # noqa: E402
+
+TASK = "modes"   # the name of run_one in the store's keys: change it when run_one's output changes
 
 # configuration name in the table -> preset name
 CONFIGS = {
@@ -73,16 +77,10 @@ def job_config(preset, data, seed, steps):
     return dataclasses.replace(presets[preset](), **overrides).validate()
 
 
-def job_key(preset, data, seed, steps):
-    """The cache key of a run: its whole configuration, as canonical JSON."""
-    return json.dumps(job_config(preset, data, seed, steps).to_dict(), sort_keys=True)
-
-
-def run_one(job):
-    """Train one (preset, data, seed) and evaluate it; returns a dict of numbers."""
-    preset, data, seed, steps = job
+def run_one(config):
+    """Train one run (a Config from job_config) and evaluate it; returns a dict of numbers."""
     start, cpu = time.perf_counter(), time.process_time()
-    trainer = Trainer(job_config(preset, data, seed, steps))
+    trainer = Trainer(config)
     try:
         trainer.train()
         result = trainer.evaluate(record=False)
@@ -90,10 +88,8 @@ def run_one(job):
     except Exception as err:   # a diverged run counts as 0 modes, and is reported
         result = {"modes": 0, "high_quality": 0.0, "reverse_kl": float("nan")}
         failed = f"{type(err).__name__}: {err}"
-    return {"preset": preset, "data": data, "seed": seed, "modes": result["modes"],
-            "hq": 100.0 * result["high_quality"], "rkl": result["reverse_kl"],
-            "wall": time.perf_counter() - start, "cpu": time.process_time() - cpu, "failed": failed,
-            "key": job_key(preset, data, seed, steps)}
+    return {"modes": result["modes"], "hq": 100.0 * result["high_quality"], "rkl": result["reverse_kl"],
+            "wall": time.perf_counter() - start, "cpu": time.process_time() - cpu, "failed": failed}
 
 
 def _ms(values, fmt):
@@ -145,12 +141,15 @@ def main(argv=None):
                         help=f"comma-separated presets (default all: {','.join(CONFIGS.values())})")
     parser.add_argument("--data", default="ring,grid", help="ring, grid or ring,grid")
     parser.add_argument("--steps", type=int, default=0, help="override every preset's steps (0: keep)")
-    parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (default 1)")
+    parser.add_argument("--jobs", type=int, default=1, help="runs in parallel on this machine (default 1)")
+    parser.add_argument("--cluster", default=None, metavar="ADDRESS",
+                        help="run on a Dask cluster: its scheduler's address, e.g. tcp://10.0.0.5:8786 "
+                             '(pip install "tinygan[cluster]"; see tinygan/lab/sweep.py)')
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 seeds, 300 steps")
     parser.add_argument("--out", default=None, help="also write the table (markdown) to this file")
     parser.add_argument("--cache", default=os.path.join(os.path.dirname(__file__), "results", "modes_runs.jsonl"),
                         help="finished runs, reused when their configuration matches (default %(default)s)")
-    parser.add_argument("--fresh", action="store_true", help="ignore the cache and rerun everything")
+    parser.add_argument("--fresh", action="store_true", help="train every run again (and append it to the cache)")
     parser.add_argument("--cached-only", action="store_true",
                         help="train nothing: print the table of the runs already in the cache")
     args = parser.parse_args(argv)
@@ -168,27 +167,24 @@ def main(argv=None):
     seeds = list(range(args.seeds))
     # seed by seed, so an interrupted run leaves every configuration with the same seeds
     jobs = [(p, d, s, args.steps) for s in seeds for p in configs.values() for d in data_sets]
-    cached = {}
-    if not args.fresh and os.path.exists(args.cache):
-        with open(args.cache) as f:
-            for line in f:
-                if line.strip():
-                    r = json.loads(line)
-                    cached[r["key"]] = r
-    results = [cached[k] for k in (job_key(*j) for j in jobs) if k in cached]
-    todo = [] if args.cached_only else [j for j in jobs if job_key(*j) not in cached]
+    runs = [job_config(*j) for j in jobs]
+    stored = [] if args.fresh else [r for r in sweep(runs, run_one, name=TASK, store=args.cache, train=False) if r]
+    todo = 0 if args.cached_only else len(jobs) - len(stored)
+    where = f"on the Dask cluster at {args.cluster}" if args.cluster else f"{args.jobs} at a time"
     print(f"{len(jobs)} runs: {len(configs)} configurations x {data_sets} x seeds {seeds}; "
-          f"{len(results)} from the cache, {len(todo)} to train, {args.jobs} at a time", file=sys.stderr)
-    start = time.perf_counter()
-    os.makedirs(os.path.dirname(os.path.abspath(args.cache)), exist_ok=True)
-    with multiprocessing.Pool(args.jobs) as pool, open(args.cache, "a") as cache:
-        for r in pool.imap_unordered(run_one, todo):
-            results.append(r)
-            cache.write(json.dumps(r) + "\n")
-            cache.flush()
-            print(f"  [{len(results)}/{len(jobs)}] {r['preset']:<15} {r['data']:<5} seed {r['seed']:<2} "
-                  f"modes {r['modes']:>2} hq {r['hq']:5.1f} rkl {r['rkl']:.3f} {r['wall']:5.1f} s"
-                  + (f"  FAILED {r['failed']}" if r["failed"] else ""), file=sys.stderr, flush=True)
+          f"{len(stored)} from the cache, {todo} to train, {where}", file=sys.stderr)
+    start, count = time.perf_counter(), [len(stored)]
+
+    def progress(i, r):
+        count[0] += 1
+        p, d, s, _ = jobs[i]
+        print(f"  [{count[0]}/{len(jobs)}] {p:<15} {d:<5} seed {s:<2} "
+              f"modes {r['modes']:>2} hq {r['hq']:5.1f} rkl {r['rkl']:.3f} {r['wall']:5.1f} s"
+              + (f"  FAILED {r['failed']}" if r["failed"] else ""), file=sys.stderr, flush=True)
+
+    found = sweep(runs, run_one, name=TASK, jobs=args.jobs, cluster=args.cluster, store=args.cache,
+                  reuse=not args.fresh, train=not args.cached_only, progress=progress)
+    results = [dict(r, preset=p, data=d, seed=s) for (p, d, s, _), r in zip(jobs, found) if r is not None]
     text = table(results, configs, data_sets)
     failed = [r for r in results if r["failed"]]
     done = {}
@@ -199,8 +195,8 @@ def main(argv=None):
     footer = (f"\nseeds {seeds} for every configuration"
               + (", except (only these seeds ran): " + "; ".join(f"{p} {d} {v}" for (p, d), v in sorted(partial.items()))
                  if partial else "")
-              + (f"; {len(results)} runs ({len(todo)} trained now, "
-              f"{args.jobs} at a time, in {time.perf_counter() - start:.0f} s; the rest from the cache)")
+              + (f"; {len(results)} runs ({todo} trained now, "
+              f"{where}, in {time.perf_counter() - start:.0f} s; the rest from the cache)")
               + (f"; steps overridden to {args.steps}" if args.steps else "")
               + (f"; {len(failed)} runs diverged (counted as 0 modes)" if failed else ""))
     print(text + "\n" + footer)

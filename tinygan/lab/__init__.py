@@ -5,7 +5,8 @@
     games            Q4  the bilinear game and the Dirac-GAN, solved step by step
     blind            Q6  a Trainer whose D never sees G's samples
     landscape        D evaluated on a lattice over the data: snapshots, D's peak, Q6's maps
-    sweep            several seeded runs at once, one process per core
+    sweep            seeded runs on local processes or a Dask cluster, never trained twice
+    store            run keys (sha256 of the whole Config) and the append-only results file
 
 They call the engine's own steps (tinygan.steps.d_gradients and g_gradients); no experiment
 writes a training step of its own.

@@ -1,6 +1,7 @@
 """How good are the samples? Mode coverage, reverse KL, Wasserstein distances, JS from D.
 
-    mode_coverage(samples, centers, std)       modes / high-quality / reverse KL on mixtures
+    mode_coverage(samples, centers, std)       modes / high quality / reverse KL / balanced modes
+    uniform_blob, uniform_circle, baselines    naive samplers to print beside every table
     expected_high_quality(dim, n_std)          what real data scores on that high-quality test
     digit_coverage(images, templates, thr)     the same counts for digit images
     calibrate_threshold(real, templates)       the distance below which real images fall
@@ -21,7 +22,8 @@ import math
 import numpy as np
 
 __all__ = [
-    "mode_coverage", "expected_high_quality", "digit_coverage", "calibrate_threshold",
+    "mode_coverage", "uniform_blob", "uniform_circle", "baselines", "expected_high_quality",
+    "digit_coverage", "calibrate_threshold",
     "wasserstein_1d", "sliced_wasserstein", "js_from_d_loss", "d_accuracy", "evaluate_samples",
 ]
 
@@ -55,42 +57,40 @@ def _sq_dist(x, c):
     return np.maximum(d2, 0.0)
 
 
-def _coverage(nearest, good, n_modes):
-    """The shared report: modes captured, high-quality fraction, reverse KL, histogram."""
-    counts = np.bincount(nearest, minlength=n_modes)
-    p = counts / counts.sum()
-    nz = p > 0                                              # 0 log 0 = 0
+def _coverage(nearest, good, n_modes, balance=1.0 / 3.0):
+    """The shared report from each sample's nearest mode (N,) and high-quality flag (N,).
+
+    hq_counts[k] = number of HIGH-QUALITY samples nearest to mode k; n_hq = sum_k hq_counts[k].
+        modes          = #{k : hq_counts[k] >= 1}
+        high_quality   = n_hq / N
+        reverse_kl     = sum_k q_k log(K q_k),  q_k = hq_counts[k] / n_hq   (0 log 0 = 0)
+        balanced_modes = #{k : hq_counts[k] >= 1 and hq_counts[k] >= balance * N / K}
+    reverse_kl is NaN when no sample is high quality (q is undefined).
+    """
+    n, k = len(nearest), int(n_modes)
+    counts = np.bincount(nearest, minlength=k)
+    hq_counts = np.bincount(nearest[good], minlength=k)
+    n_hq = int(hq_counts.sum())
+    if n_hq:
+        q = hq_counts / n_hq
+        nz = q > 0                                          # 0 log 0 = 0: empty modes add nothing
+        reverse_kl = float((q[nz] * np.log(k * q[nz])).sum())
+    else:
+        reverse_kl = float("nan")
+    fair = n / k                                            # a mode's share of ALL N samples
     return {
-        "modes": int(np.unique(nearest[good]).size),
-        "high_quality": float(good.mean()),
-        "reverse_kl": float((p[nz] * np.log(n_modes * p[nz])).sum()),
-        "n_modes": int(n_modes),
+        "modes": int(np.count_nonzero(hq_counts)),
+        "high_quality": n_hq / n,
+        "reverse_kl": reverse_kl,
+        "balanced_modes": int(np.count_nonzero((hq_counts >= 1) & (hq_counts >= balance * fair))),
+        "n_modes": k,
+        "hq_counts": hq_counts.tolist(),
         "counts": counts.tolist(),
     }
 
 
-def mode_coverage(samples, centers, std, n_std=3.0):
-    """Mode coverage of samples from a Gaussian mixture (the PacGAN / VEEGAN protocol).
-
-    Each sample is assigned to its nearest centre (Euclidean). It is high quality if that
-    distance is <= n_std * std. A mode is captured if at least one high-quality sample is
-    nearest to it. With p_k the fraction of ALL samples nearest to centre k,
-    reverse_kl = sum_k p_k log(K p_k) = KL(p || uniform), with 0 log 0 = 0: 0 when all modes
-    are hit equally, log K when every sample sits on one mode.
-
-    Dimension matters when comparing to papers: "within 3 std" keeps 99.7 % of a 1-D
-    Gaussian but only 1 - exp(-9/2) = 98.9 % of a 2-D isotropic one (the radius of a d-dim
-    Gaussian is chi-distributed); see expected_high_quality(dim). So real 2-D ring or grid
-    samples score ~98.9 % high quality, not 99.7 %.
-
-    samples (N, D) or (N,); centers (K, D) or (K,); std > 0. Returns a dict with keys
-    modes (int), high_quality (float in [0, 1]), reverse_kl (float), n_modes (K) and
-    counts (list of K ints, the nearest-mode histogram).
-    """
-    x, c = _pairs(samples, centers)
-    std, n_std = float(std), float(n_std)
-    if not (std > 0 and n_std > 0):
-        raise ValueError(f"std and n_std must be positive, got std={std}, n_std={n_std}")
+def _nearest(x, c):
+    """Each row's nearest centre (N,) and its Euclidean distance to it (N,), chunk by chunk."""
     nearest = np.empty(len(x), dtype=np.intp)
     dist = np.empty(len(x))
     for i in range(0, len(x), _CHUNK):
@@ -98,7 +98,127 @@ def mode_coverage(samples, centers, std, n_std=3.0):
         k = _sq_dist(xb, c).argmin(1)
         nearest[i:i + _CHUNK] = k
         dist[i:i + _CHUNK] = np.sqrt(((xb - c[k]) ** 2).sum(1))   # exact, no cancellation
-    return _coverage(nearest, dist <= n_std * std, len(c))
+    return nearest, dist
+
+
+def mode_coverage(samples, centers, std, n_std=3.0, balance=1.0 / 3.0):
+    """Mode coverage of samples from a Gaussian mixture: the PacGAN / VEEGAN protocol, and
+    a balance-aware count beside it.
+
+    Each sample is assigned to its nearest centre (Euclidean; all modes share one std, so
+    this is also the nearest in units of std). It is HIGH QUALITY if that distance is below
+    n_std * std (strictly: PacGAN's code tests `distance / std < 3`). Then, with
+    hq_counts[k] the high-quality samples nearest to centre k, n_hq their total, N all samples
+    and K the number of modes:
+
+        modes          modes with at least one high-quality sample (VEEGAN, PacGAN, GDPP)
+        high_quality   n_hq / N
+        reverse_kl     KL(q || uniform) = sum_k q_k log(K q_k), q_k = hq_counts[k] / n_hq:
+                       the histogram of the HIGH-QUALITY samples only; empty modes contribute
+                       0 (0 log 0 = 0) and are not smoothed. NaN when n_hq = 0.
+        balanced_modes modes whose high-quality samples number at least balance * N / K
+                       (default a third of the N / K a perfect sampler gives each mode)
+
+    Where reverse_kl comes from. PacGAN's released code for the 2-D experiments (its
+    MetricLogger) counts, per mode, only the samples within 3 std of it (nearest in units of
+    std), and records the mode count, the fraction of such samples and the entropy H(q) of
+    that histogram normalised to sum 1 (natural log); KL(q || uniform) = log K - H(q) is
+    the same number as the sum above. Its stacked-MNIST code computes KL(p || uniform)
+    directly, skipping the terms with p_k = 0 and adding no smoothing. So modes the
+    generator misses do not raise reverse_kl by themselves; only the imbalance between the
+    modes it does hit does. A perfect sampler still scores about (K - 1) / (2 n_hq) > 0, the
+    bias of a histogram of n_hq draws (0.0014 for 8 modes, 0.005 for 25, with 2,500 samples).
+
+    What the papers' numbers cannot see, and why balanced_modes is here: a sampler that
+    spreads its mass evenly everywhere (a uniform blob over the grid, a uniform circle
+    through the ring) puts a high-quality sample on most modes by chance, so it scores many
+    `modes`, and its high-quality histogram is even up to counting noise (the uniform circle
+    scores reverse_kl ~0.01 on the ring, better than most trained GANs). Its high_quality
+    is tiny, though, and so is every mode's count: balanced_modes asks each mode for a
+    third of its fair share of ALL the samples, N / K, as high-quality samples, which such a
+    sampler cannot reach (see uniform_blob, uniform_circle). Measured against the fair share
+    of the high-quality samples only, n_hq / K, a uniform blob would pass on nearly every
+    mode it touches: it is perfectly balanced, just never sharp.
+
+    Dimension matters when comparing to papers: "within 3 std" keeps 99.7 % of a 1-D
+    Gaussian but only 1 - exp(-9/2) = 98.9 % of a 2-D isotropic one (the radius of a d-dim
+    Gaussian is chi-distributed); see expected_high_quality(dim). So real 2-D ring or grid
+    samples score ~98.9 % high quality, not 99.7 %.
+
+    samples (N, D) or (N,); centers (K, D) or (K,); std > 0; 0 < balance <= 1. Returns a
+    dict: modes, balanced_modes (ints), high_quality (float in [0, 1]), reverse_kl (float
+    or NaN), n_modes (K), hq_counts (K ints: the high-quality histogram) and counts (K ints:
+    the nearest-mode histogram of all samples).
+    """
+    x, c = _pairs(samples, centers)
+    std, n_std = float(std), float(n_std)
+    if not (std > 0 and n_std > 0):
+        raise ValueError(f"std and n_std must be positive, got std={std}, n_std={n_std}")
+    if not 0 < balance <= 1:
+        raise ValueError(f"balance must be in (0, 1] (a fraction of a mode's fair share), got {balance!r}")
+    nearest, dist = _nearest(x, c)
+    return _coverage(nearest, dist < n_std * std, len(c), balance)
+
+
+# ----------------------------------------------------------------------------- baselines
+
+def _min_spacing(c):
+    """The smallest distance between two distinct centres (K >= 2)."""
+    d2 = _sq_dist(c, c)
+    d2[np.eye(len(c), dtype=bool)] = np.inf
+    return float(np.sqrt(d2.min()))
+
+
+def uniform_blob(centers, n, rng, margin=None):
+    """n points uniform over the centres' bounding box, widened by `margin` on every side.
+
+    The default margin is half the smallest distance between two centres, so every centre
+    of a square grid owns the same area of the box (its Voronoi cell, a square of side
+    `spacing`): for the 5 x 5 grid {-4, ..., 4}^2 the box is [-5, 5]^2, for the unit ring of
+    8 it is [-1.38, 1.38]^2. What a generator that learned only "somewhere near the data"
+    would draw. centers (K, D) with K >= 2; returns (n, D) float64.
+    """
+    c = _as_2d("centers", centers)
+    if margin is None:
+        if len(c) < 2:
+            raise ValueError("the default margin needs at least two centres; pass margin=")
+        margin = 0.5 * _min_spacing(c)
+    lo, hi = c.min(0) - margin, c.max(0) + margin
+    return lo + (hi - lo) * rng.random((int(n), c.shape[1]))
+
+
+def uniform_circle(centers, n, rng):
+    """n points uniform on the circle through 2-D centres that lie on one.
+
+    The circle's centre is the centres' mean and its radius their mean distance to it. What
+    a generator that learned the ring as a continuous curve (every angle equally likely)
+    would draw. centers (K, 2) on a circle; returns (n, 2) float64.
+    """
+    c = _as_2d("centers", centers)
+    mid = c.mean(0)
+    r = np.linalg.norm(c - mid, axis=1)
+    if c.shape[1] != 2 or len(c) < 3 or np.ptp(r) > 1e-9 * max(r.mean(), 1e-300):
+        raise ValueError("uniform_circle needs three or more 2-D centres on one circle (a ring)")
+    a = 2.0 * np.pi * rng.random(int(n))
+    return mid + r.mean() * np.stack([np.cos(a), np.sin(a)], axis=1)
+
+
+def baselines(data, n=2500, rng=None, n_std=3.0):
+    """mode_coverage of the naive samplers that apply to a mixture `data`, to print beside
+    any table: "uniform blob" always, "uniform circle" when the centres lie on a circle.
+
+    data: a mixture with centers and std (tinygan.data ring, grid ...); rng a numpy
+    Generator (default: seed 0). Returns {name: mode_coverage dict}.
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    c = data.centers
+    out = {"uniform blob": mode_coverage(uniform_blob(c, n, rng), c, data.std, n_std)}
+    try:
+        circle = uniform_circle(c, n, rng)
+    except ValueError:
+        return out
+    out["uniform circle"] = mode_coverage(circle, c, data.std, n_std)
+    return out
 
 
 def expected_high_quality(dim, n_std=3.0):
@@ -176,8 +296,8 @@ def digit_coverage(images, templates, threshold, max_shift=1):
 
     An image is assigned to the template t_k with the smallest RMS pixel distance
     |x - t_k| / sqrt(D) (after the best shift of up to max_shift pixels; background -1).
-    It is high quality if that distance is <= threshold. Modes, reverse KL and counts are
-    then as in mode_coverage. Calibrate `threshold` on real images with
+    It is high quality if that distance is <= threshold. Modes, balanced modes, reverse KL
+    (over the high-quality images) and the histograms are then as in mode_coverage. Calibrate `threshold` on real images with
     calibrate_threshold (Digits and MNIST data sets carry one as `.threshold`: the 99th
     percentile for real samples, so real images score ~99 %). A blank canvas or noise is far
     above it; a blend of two similar digits can pass, so high quality means "close to some
@@ -288,7 +408,9 @@ def evaluate_samples(data, samples, rng):
 
     Always: w1 (dim 1, wasserstein_1d) or sliced_w (dim > 1, sliced_wasserstein) against as
     many fresh real samples drawn with `rng`. Mixtures (with centers and std) add
-    mode_coverage's keys; image sets (with templates and threshold) add digit_coverage's.
+    mode_coverage's keys (modes, high_quality, reverse_kl over the high-quality samples,
+    balanced_modes, n_modes, hq_counts, counts); image sets (with templates and threshold)
+    add digit_coverage's (the same keys, plus threshold).
     samples (N, dim). Returns a flat dict of numbers (counts is a list).
     """
     x = _as_2d("samples", samples)

@@ -51,3 +51,10 @@ def assume_off_kinks(mlp, x):
     if mlp.hidden.name in KINKED:
         for a in pre_activations(mlp, x)[:-1]:
             assume(np.min(np.abs(a)) > KINK_MARGIN)
+
+
+def same_evaluations(a, b):
+    """Evaluations equal value for value, NaN equal to NaN (reverse KL is NaN when no sample
+    is high quality, and NaN != NaN would make two identical runs look different)."""
+    import json
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)

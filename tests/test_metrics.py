@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from tinygan.data import get_dataset, grid, ring
+from tinygan.data import get_dataset
+from tinygan.data.toy import grid, ring
 from tinygan.metrics import (baselines, calibrate_threshold, d_accuracy, digit_coverage,
                              evaluate_samples, expected_high_quality, js_from_d_loss,
                              mode_coverage, sliced_wasserstein, uniform_blob, uniform_circle,

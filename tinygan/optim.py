@@ -5,14 +5,21 @@ Each one updates a params dict in place from a grads dict with the same keys:
     opt = Adam(lr=2e-4, betas=(0.5, 0.999))
     opt.step(params, grads)
 
-The state (momentum, moment estimates) lives in plain dicts of arrays of the parameters'
+The state (momentum, moment estimates) lives in dicts of arrays of the parameters'
 dtype, so a float32 model stays float32, and `state_dict()` / `load_state_dict()` turn it
-into flat arrays for a checkpoint. Gradients are only read, never modified.
+into named arrays for a checkpoint. Gradients are only read, never modified.
+
+Every update below is elementwise, written once as `_update(p, g, *state)` on arrays. When
+the parameters, the gradients and the state are each one flat buffer (an MLP's are: see
+flat.py), `_update` runs once on the whole buffers, a dozen NumPy calls for the whole
+network; otherwise once per parameter array. Both give the same bits.
 """
 
 import math
 
 import numpy as np
+
+from tinygan.flat import Packed, elementwise, flat_view
 
 
 def _positive(name, value):
@@ -40,12 +47,29 @@ class Optimizer:
         self.t = 0
         self.state = {slot: {} for slot in self.slots}
 
-    def _slot(self, slot, key, like):
-        """The state array `slot` for parameter `key`, created as zeros on first use."""
+    def _table(self, slot, params):
+        """The state arrays `slot` for `params`: zeros on first use, laid out like params.
+
+        For packed params the table is packed the same way (repacked once after
+        load_state_dict, which gives separate arrays), so one call updates all of it.
+        """
         table = self.state[slot]
-        if key not in table:
-            table[key] = np.zeros_like(like)
-        return table[key]
+        if flat_view(params) is not None:
+            if flat_view(table) is None or table.layout != params.layout:
+                packed = Packed.zeros(params.layout, params.flat.dtype)
+                for key, arr in table.items():
+                    if key in packed:
+                        packed[key][...] = arr
+                table = self.state[slot] = packed
+        else:
+            for key, p in params.items():
+                if key not in table:
+                    table[key] = np.zeros_like(p)
+        return table
+
+    def _live_slots(self):
+        """The slots this optimizer's update uses (all of them but in plain SGD)."""
+        return self.slots
 
     def _scratch(self, like):
         """A work array shaped like `like`: a view of one buffer the optimizer reuses.
@@ -58,16 +82,21 @@ class Optimizer:
         return work[:like.size].reshape(like.shape)
 
     def step(self, params, grads):
-        """Update every params[k] in place using grads[k]."""
+        """Update every params[k] in place using grads[k] (and the state of params[k]).
+
+        The plain form of the last line:  for k in params: self._update(params[k], grads[k],
+        *(table[k] for table in tables)); flat.elementwise runs it once when all are packed.
+        """
         missing = set(params) - set(grads)
         if missing:
             raise KeyError(f"grads has no entry for parameters {sorted(missing)}")
-        self.t += 1
         for key, p in params.items():
             g = grads[key]
             if g.shape != p.shape:
                 raise ValueError(f"grad {key!r} has shape {g.shape}, parameter has {p.shape}")
-            self._update(key, p, g)
+        self.t += 1
+        tables = [self._table(slot, params) for slot in self._live_slots()]
+        elementwise(self._update, params, grads, *tables)
 
     def state_dict(self):
         """The state as a flat dict of arrays: {"t": ..., "<slot>/<param>": ...}."""
@@ -103,11 +132,13 @@ class SGD(Optimizer):
         super().__init__(lr)
         self.momentum = _fraction("momentum", momentum)
 
-    def _update(self, key, p, g):
+    def _live_slots(self):
+        return self.slots if self.momentum else ()  # plain SGD keeps no state
+
+    def _update(self, p, g, v=None):
         if self.momentum == 0.0:
             p -= self.lr * g
             return
-        v = self._slot("v", key, p)
         v *= self.momentum
         v += g
         p -= self.lr * v
@@ -132,9 +163,7 @@ class Adam(Optimizer):
         self.b1, self.b2 = (_fraction("beta1", betas[0]), _fraction("beta2", betas[1]))
         self.eps = _positive("eps", eps)
 
-    def _update(self, key, p, g):
-        m = self._slot("m", key, p)
-        v = self._slot("v", key, p)
+    def _update(self, p, g, m, v):
         w = self._scratch(p)  # every line below writes into m, v, w or p: no temporaries
         b1, b2 = self.b1, self.b2
         m *= b1
@@ -168,8 +197,7 @@ class RMSProp(Optimizer):
         self.alpha = _fraction("alpha", alpha)
         self.eps = _positive("eps", eps)
 
-    def _update(self, key, p, g):
-        s = self._slot("s", key, p)
+    def _update(self, p, g, s):
         s *= self.alpha
         s += (1.0 - self.alpha) * (g * g)
         denom = np.sqrt(s)

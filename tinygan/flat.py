@@ -13,6 +13,7 @@ An elementwise formula gives each number the same bits whether it runs array by 
 over the concatenation of the arrays, so the flat form changes speed and nothing else.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -34,13 +35,11 @@ class Packed(dict):
             raise ValueError(f"the buffer must be a contiguous 1-D array, got shape {flat.shape}")
         if not isinstance(layout, tuple):
             layout = tuple((key, tuple(shape)) for key, shape in layout.items())
-        if size_of(layout) != flat.size:
-            raise ValueError(f"the shapes hold {size_of(layout)} numbers but the buffer has {flat.size}")
-        offset = 0
-        for key, shape in layout:
-            size = math.prod(shape)
-            self[key] = flat[offset:offset + size].reshape(shape)
-            offset += size
+        pieces, size = _pieces(layout)
+        if size != flat.size:
+            raise ValueError(f"the shapes hold {size} numbers but the buffer has {flat.size}")
+        for key, start, stop, shape in pieces:
+            self[key] = flat[start:stop].reshape(shape)
         self.flat = flat
         self.layout = layout  # shared by every Packed built from it: comparing is then cheap
 
@@ -80,6 +79,16 @@ def size_of(layout):
     """The number of values a layout ({key: shape} or ((key, shape), ...)) holds."""
     pairs = layout.items() if isinstance(layout, dict) else layout
     return sum(math.prod(shape) for _, shape in pairs)
+
+
+@functools.lru_cache(maxsize=256)
+def _pieces(layout):
+    """((key, start, stop, shape), ...) of a layout tuple, and its size: computed once."""
+    pieces, offset = [], 0
+    for key, shape in layout:
+        pieces.append((key, offset, offset + math.prod(shape), shape))
+        offset += math.prod(shape)
+    return tuple(pieces), offset
 
 
 def flat_view(arrays):

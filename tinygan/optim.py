@@ -55,7 +55,7 @@ class Optimizer:
         """
         table = self.state[slot]
         if flat_view(params) is not None:
-            if flat_view(table) is None or table.layout != params.layout:
+            if getattr(table, "layout", None) != params.layout:
                 packed = Packed.zeros(params.layout, params.flat.dtype)
                 for key, arr in table.items():
                     if key in packed:

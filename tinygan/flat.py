@@ -77,8 +77,9 @@ class Packed(dict):
 
 def size_of(layout):
     """The number of values a layout ({key: shape} or ((key, shape), ...)) holds."""
-    pairs = layout.items() if isinstance(layout, dict) else layout
-    return sum(math.prod(shape) for _, shape in pairs)
+    if isinstance(layout, tuple):
+        return _pieces(layout)[1]
+    return sum(math.prod(shape) for shape in layout.values())
 
 
 @functools.lru_cache(maxsize=256)

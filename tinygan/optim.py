@@ -47,25 +47,28 @@ class Optimizer:
         self.t = 0
         self.state = {slot: {} for slot in self.slots}
 
-    def _table(self, slot, params):
-        """The state arrays `slot` for `params`: zeros on first use, laid out like params.
+    def _tables(self, params):
+        """The state arrays of every live slot for `params`: zeros on first use, laid out like params.
 
-        For packed params the table is packed the same way (repacked once after
+        For packed params each table is packed the same way (repacked once after
         load_state_dict, which gives separate arrays), so one call updates all of it.
         """
-        table = self.state[slot]
-        if flat_view(params) is not None:
-            if getattr(table, "layout", None) != params.layout:
-                packed = Packed.zeros(params.layout, params.flat.dtype)
+        packed = flat_view(params) is not None
+        tables = []
+        for slot in self._live_slots():
+            table = self.state[slot]
+            if packed and getattr(table, "layout", None) != params.layout:
+                new = Packed.zeros(params.layout, params.flat.dtype)
                 for key, arr in table.items():
-                    if key in packed:
-                        packed[key][...] = arr
-                table = self.state[slot] = packed
-        else:
-            for key, p in params.items():
-                if key not in table:
-                    table[key] = np.zeros_like(p)
-        return table
+                    if key in new:
+                        new[key][...] = arr
+                table = self.state[slot] = new
+            elif not packed:
+                for key, p in params.items():
+                    if key not in table:
+                        table[key] = np.zeros_like(p)
+            tables.append(table)
+        return tables
 
     def _live_slots(self):
         """The slots this optimizer's update uses (all of them but in plain SGD)."""
@@ -84,8 +87,10 @@ class Optimizer:
     def step(self, params, grads):
         """Update every params[k] in place using grads[k] (and the state of params[k]).
 
-        The plain form of the last line:  for k in params: self._update(params[k], grads[k],
-        *(table[k] for table in tables)); flat.elementwise runs it once when all are packed.
+        The last line in its plain form:
+            for k in params:
+                self._update(params[k], grads[k], *(table[k] for table in self._tables(params)))
+        flat.elementwise runs _update once over the whole buffers when all of them are packed.
         """
         missing = set(params) - set(grads)
         if missing:
@@ -95,8 +100,7 @@ class Optimizer:
             if g.shape != p.shape:
                 raise ValueError(f"grad {key!r} has shape {g.shape}, parameter has {p.shape}")
         self.t += 1
-        tables = [self._table(slot, params) for slot in self._live_slots()]
-        elementwise(self._update, params, grads, *tables)
+        elementwise(self._update, params, grads, *self._tables(params))
 
     def state_dict(self):
         """The state as a flat dict of arrays: {"t": ..., "<slot>/<param>": ...}."""

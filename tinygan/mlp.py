@@ -72,13 +72,13 @@ class MLP:
         self.init = init or ("he" if self.hidden.name in ("relu", "leaky_relu") else "glorot")
         rng = _as_rng(seed)
         self.n_layers = len(sizes) - 1  # number of linear layers L
-        self.keys = [(f"W{l}", f"b{l}") for l in range(1, self.n_layers + 1)]
+        self.layer_keys = [(f"W{l}", f"b{l}") for l in range(1, self.n_layers + 1)]  # names per layer
         layout = []  # (name, shape) of every parameter array, in the order of the buffer
-        for (W, b), fan_in, fan_out in zip(self.keys, sizes[:-1], sizes[1:]):
+        for (W, b), fan_in, fan_out in zip(self.layer_keys, sizes[:-1], sizes[1:]):
             layout += [(W, (fan_in, fan_out)), (b, (fan_out,))]
         self.layout = tuple(layout)
         self.params = Packed.zeros(self.layout, self.dtype)  # biases start at 0
-        for (W, _), fan_in, fan_out in zip(self.keys, sizes[:-1], sizes[1:]):
+        for (W, _), fan_in, fan_out in zip(self.layer_keys, sizes[:-1], sizes[1:]):
             self.params[W][...] = init_weight(fan_in, fan_out, self.init, rng, self.dtype)
 
     @property
@@ -111,7 +111,7 @@ class MLP:
         p = self.params if params is None else params
         self._check_input(x, "input x", self.sizes[0])
         hs = [x]
-        for l, (W, b) in enumerate(self.keys, start=1):
+        for l, (W, b) in enumerate(self.layer_keys, start=1):
             a, _ = linear_forward(hs[-1], p[W], p[b])
             act = self.hidden if l < self.n_layers else self.output
             h, _ = act.forward(a, out=a)  # the activation overwrites a, which we own
@@ -136,7 +136,7 @@ class MLP:
         # which is safe: below, da is only read, and what gets overwritten is always a new dh.
         da = dy if self.output.name == "identity" else self.output.backward(dy, hs[L])
         for l in range(L, 0, -1):
-            W, b = self.keys[l - 1]
+            W, b = self.layer_keys[l - 1]
             out = (grads[W], grads[b]) if need_params else None
             dh, _ = linear_backward(da, (hs[l - 1], p[W]), l > 1 or need_dx, need_params, out)
             if l > 1:

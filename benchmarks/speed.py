@@ -57,6 +57,7 @@ import os
 import statistics
 import sys
 import time
+import types
 
 import numpy as np
 
@@ -83,6 +84,8 @@ PARSER.add_argument("--malloc-default", action="store_true", help="leave glibc m
 PARSER.add_argument("--keep-openblas-env", action="store_true",
                     help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE for the workers (default: removed)")
 PARSER.add_argument("--profile", action="store_true", help="also print where tinygan's step time goes")
+PARSER.add_argument("--baseline", metavar="PATH",
+                    help="also time the tinygan of another checkout (e.g. main) as 'baseline'")
 PARSER.add_argument("--out", help="also write the report (Markdown) to this file")
 
 LR, BETAS, EPS = 2e-4, (0.5, 0.999), 1e-8
@@ -165,14 +168,20 @@ def matmul_shapes(g_sizes, d_sizes, batch):
 # ============================================================================ implementations
 
 class Tinygan:
-    """The library's own calls, as the trainer makes them."""
+    """The library's own calls, as the trainer makes them.
+
+    `lib` holds the functions used (d_gradients, g_gradients, Adam, get_loss): this
+    checkout's by default, another checkout's for --baseline.
+    """
 
     name = "tinygan"
 
-    def __init__(self, G, D):
+    def __init__(self, G, D, lib=None):
+        self.lib = lib or types.SimpleNamespace(d_gradients=d_gradients, g_gradients=g_gradients,
+                                                Adam=Adam, get_loss=get_loss)
         self.G, self.D = G, D
-        self.loss = get_loss("nonsaturating")
-        self.opt_g, self.opt_d = Adam(LR, BETAS, EPS), Adam(LR, BETAS, EPS)
+        self.loss = self.lib.get_loss("nonsaturating")
+        self.opt_g, self.opt_d = self.lib.Adam(LR, BETAS, EPS), self.lib.Adam(LR, BETAS, EPS)
 
     @staticmethod
     def tensors(*arrays):
@@ -180,17 +189,17 @@ class Tinygan:
 
     def step(self, x_real, z1, z2):
         x_fake = self.G(z1)
-        _, grads, _ = d_gradients(self.D, self.loss, x_real, x_fake)
+        _, grads, _ = self.lib.d_gradients(self.D, self.loss, x_real, x_fake)
         self.opt_d.step(self.D.params, grads)
-        _, grads, _ = g_gradients(self.G, self.D, self.loss, z2)
+        _, grads, _ = self.lib.g_gradients(self.G, self.D, self.loss, z2)
         self.opt_g.step(self.G.params, grads)
 
     def sync(self):
         pass
 
     def gradients(self, x_real, z1, z2):
-        _, d, _ = d_gradients(self.D, self.loss, x_real, self.G(z1))
-        _, g, _ = g_gradients(self.G, self.D, self.loss, z2)
+        _, d, _ = self.lib.d_gradients(self.D, self.loss, x_real, self.G(z1))
+        _, g, _ = self.lib.g_gradients(self.G, self.D, self.loss, z2)
         return d, g
 
     def weights(self):
@@ -268,6 +277,25 @@ class Runner:
 def make_tinygan(name):
     G, D, batches = build(name)
     return Runner(Tinygan(G, D), batches)
+
+
+def make_baseline(name, path):
+    """The tinygan of another checkout at `path` (e.g. main), in this worker only: before and
+    after a change, side by side in one run. Same seeds, same batches."""
+    if not any(p == path for p in sys.path):
+        for module in [m for m in sys.modules if m.split(".")[0] == "tinygan"]:
+            del sys.modules[module]          # this worker forgets this checkout's tinygan
+        sys.path.insert(0, path)
+    import importlib
+    lib = types.SimpleNamespace(**{name_: getattr(importlib.import_module(module), name_) for module, name_ in (
+        ("tinygan.gan", "d_gradients"), ("tinygan.gan", "g_gradients"), ("tinygan.optim", "Adam"),
+        ("tinygan.losses", "get_loss"), ("tinygan.mlp", "MLP"))})
+    z_dim, g_sizes, g_act, g_out, d_sizes, d_act, batch = WORKLOADS[name]
+    G = lib.MLP(g_sizes, hidden=g_act, output=g_out, seed=1, dtype=np.float32)
+    D = lib.MLP(d_sizes, hidden=d_act, seed=2, dtype=np.float32)
+    impl = Tinygan(G, D, lib)
+    impl.name = "baseline"
+    return Runner(impl, build(name)[2])
 
 
 def make_matmul_only(name):
@@ -374,6 +402,7 @@ def check_one_step(pool, batch):
     order = [(i, k) for i in (0, 1) for k in weights["tinygan"][i]]
     flat = {impl: np.concatenate([w[i][k].ravel() for i, k in order]) for impl, w in weights.items()}
     parts = [f"{impl} {100 * np.mean(np.abs(w - flat['tinygan']) > LR / 100):.3f} %"
+             + (" (bit for bit equal)" if np.array_equal(w.view(np.uint32), flat["tinygan"].view(np.uint32)) else "")
              for impl, w in flat.items() if impl != "tinygan"]
     return "after one iteration, weights further than lr/100 from tinygan's: " + (", ".join(parts) or "no peer")
 
@@ -424,6 +453,9 @@ def start_workers(args, cpus, env):
     """{implementation: Worker} for tinygan, the bounds and the installed peers; a note per peer."""
     makers = {"tinygan": make_tinygan, "matmul-only": make_matmul_only, "peak": make_peak}
     notes = []
+    if args.baseline:
+        makers["baseline"] = functools.partial(make_baseline, path=os.path.abspath(args.baseline))
+        notes.append(f"baseline: the tinygan of {os.path.abspath(args.baseline)}, in its own worker")
     for peer, version in peer_versions(args.skip).items():
         if version is None:
             notes.append(f"{peer}: skipped (not installed); pip install -e '.[bench]'")

@@ -79,8 +79,8 @@ def process_report():
     out = {"cpus": sorted(os.sched_getaffinity(0)), "threads": len(os.listdir("/proc/self/task"))}
     try:
         from threadpoolctl import threadpool_info
-        out["pools"] = [{k: info.get(k) for k in ("user_api", "internal_api", "version", "architecture",
-                                                   "num_threads", "threading_layer")}
+        out["pools"] = [{k: info.get(k) for k in ("user_api", "internal_api", "prefix", "version",
+                                                   "architecture", "num_threads", "threading_layer")}
                         for info in threadpool_info()]
     except ImportError:
         out["pools"] = "threadpoolctl not installed: BLAS library and kernel unknown"
@@ -113,8 +113,8 @@ def describe_pools(report):
         return "no BLAS or OpenMP library loaded"
     parts = []
     for p in pools:
-        kernel = f" {p['architecture']}" if p.get("architecture") else ""
-        parts.append(f"{p['internal_api']} {p.get('version') or ''}{kernel}, {p['num_threads']} thread(s)")
+        words = [p["internal_api"], p.get("version"), f"kernel {p['architecture']}" if p.get("architecture") else None]
+        parts.append(" ".join(w for w in words if w) + f" ({p['prefix']}), {p['num_threads']} thread(s)")
     return "; ".join(parts)
 
 

@@ -2,6 +2,11 @@
 
     python benchmarks/speed.py                      # all three workloads, 1 thread, 1 core
     python benchmarks/speed.py --rounds 15 --workloads digits --profile
+    python benchmarks/speed.py --baseline ../main   # also another checkout's tinygan: before/after
+
+No environment to prepare: the workers get their thread flags, their core and an environment
+without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE from the script itself (for a quick check by hand,
+the same as `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 taskset -c 1 ...`).
 
 Peers need the optional extra: pip install -e '.[bench]' (a missing one is skipped, said so).
 
@@ -556,8 +561,8 @@ def run(args, pool, cpus, env_note, notes):
             else:
                 cells.append(f"no target: {100 * wall:.0f} %" if other == "matmul-only" else f"no target: {wall:.2f}x")
         target_rows.append([what, *cells])
-    head = ["workload", "implementation", "it/s", "CPUs used", "tinygan / it (wall)",
-            "tinygan / it (per CPU-second)", "GFLOP/s", "% of matmul peak"]
+    head = ["workload", "implementation", "it/s", "CPUs used", "tinygan's speed / its (wall)",
+            "same, per CPU-second", "GFLOP/s", "% of matmul peak"]
     tables = [markdown(["target", *args.workloads], target_rows),
               markdown(head, speed_rows),
               markdown(["workload", "matmuls", "GFLOP/it", "matmul-only ms/it", "tinygan ms/it",

@@ -10,7 +10,9 @@ One iteration, compiled as a single XLA program (state buffers donated, updated 
             parameters only (XLA drops D's parameter gradients and z's as dead code); Adam on G.
 Adam is written out in PyTorch's (and tinygan's) form:
     m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  p <- p - lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
-XLA's threads are pinned through XLA_FLAGS, set by speed.py before jax is imported.
+XLA's thread count comes from XLA_FLAGS in the worker's environment (speed.py sets it), but the
+flags alone do not hold XLA to one core (issue 11 saw 1.93 CPUs on wide): the worker
+process is pinned with os.sched_setaffinity before jax is imported, and its CPU time is measured.
 """
 
 import functools

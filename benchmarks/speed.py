@@ -1,7 +1,12 @@
-"""How fast does tinygan train small GANs, next to PyTorch (eager) and JAX (jit)?
+"""How fast does tinygan train small GANs, next to PyTorch (eager), JAX (jit) and NumPy's bound?
 
-    python benchmarks/speed.py                      # all three workloads, 1 thread each
-    python benchmarks/speed.py --threads 2 --rounds 15 --workloads digits
+    python benchmarks/speed.py                      # all three workloads, 1 thread, 1 core
+    python benchmarks/speed.py --rounds 15 --workloads digits --profile
+    python benchmarks/speed.py --baseline ../main   # also another checkout's tinygan: before/after
+
+No environment to prepare: the workers get their thread flags, their core and an environment
+without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE from the script itself (for a quick check by hand,
+the same as `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 taskset -c 1 ...`).
 
 Peers need the optional extra: pip install -e '.[bench]' (a missing one is skipped, said so).
 
@@ -32,29 +37,48 @@ Each implementation does the same minimal work:
     peak         one (1024 x 1024) @ (1024 x 1024) float32 product: this machine's NumPy matmul
                  throughput, the denominator of "% of peak".
 
+Processes (workers.py): every implementation runs in its own process, pinned with
+os.sched_setaffinity to the same core (--core; --threads n pins n cores), with the one-thread
+flags (OMP/OPENBLAS/MKL_NUM_THREADS, torch.set_num_threads, XLA_FLAGS), glibc malloc told to
+keep freed memory (--malloc-default: not), and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed
+from its environment (--keep-openblas-env: not). Each worker reports its CPUs, its threads and
+the BLAS library and kernel it loaded (threadpoolctl); they are printed beside the results,
+with the CPU model.
+
 Before timing, every implementation's gradients at the initial weights are compared with a
 float64 tinygan reference (the race is between equals): each must agree to float32 rounding.
 Timing: `--rounds` rounds; in each round every implementation runs for about `--seconds`, in
-an order that rotates from round to round. Reported: median iterations per second, the
-median over rounds of the per-round ratio tinygan / peer (so that load from other processes
-on a shared machine hits both sides of a ratio alike), GFLOP/s from the matmul FLOPs of one
-iteration (2 m k n per product), and tinygan's fraction of the matmul-only bound.
-
-Process settings, the same for every implementation and printed at the top: thread counts
-(BLAS, OpenMP, torch, XLA) pinned to --threads; and, unless --malloc-default, glibc malloc is
-told to keep freed memory instead of handing it back to the OS after each step (which costs
-page faults when the next step allocates it again; it is a process-wide setting, so it
-applies to all implementations alike).
+an order that rotates from round to round, one worker at a time. Reported: median iterations
+per second (wall clock), CPUs used (CPU time / wall time of the worker), the median over
+rounds of the per-round ratio tinygan / peer (so that load from other processes on a shared
+machine hits both sides of a ratio alike), the same ratio per CPU-second, GFLOP/s from the
+matmul FLOPs of one iteration (2 m k n per product), tinygan's fraction of the matmul-only
+bound, and the targets of issue 11 met or missed by how much.
 """
 
 import argparse
+import functools
 import os
 import statistics
 import sys
 import time
+import types
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tinygan  # noqa: E402
+import workers  # noqa: E402
+from tinygan.data import get_dataset  # noqa: E402
+from tinygan.gan import d_gradients, g_gradients  # noqa: E402
+from tinygan.losses import get_loss  # noqa: E402
+from tinygan.mlp import MLP  # noqa: E402
+from tinygan.optim import Adam  # noqa: E402
 
 PARSER = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-PARSER.add_argument("--threads", type=int, default=1, help="threads for every implementation (default 1)")
+PARSER.add_argument("--threads", type=int, default=1, help="threads (and cores) for every implementation (default 1)")
+PARSER.add_argument("--core", type=int, default=None,
+                    help="the (first) core every worker is pinned to (default: the last one allowed)")
 PARSER.add_argument("--rounds", type=int, default=9, help="timing rounds (default 9)")
 PARSER.add_argument("--seconds", type=float, default=0.3, help="seconds per implementation per round")
 PARSER.add_argument("--workloads", nargs="+", default=["ring8", "digits", "wide"])
@@ -62,26 +86,12 @@ PARSER.add_argument("--skip", nargs="*", default=[], help="implementations to le
 PARSER.add_argument("--torch-adam", choices=("fused", "for-loop"), default="fused",
                     help="torch.optim.Adam's CPU implementation (default fused, the faster)")
 PARSER.add_argument("--malloc-default", action="store_true", help="leave glibc malloc's trimming on")
-PARSER.add_argument("--profile", action="store_true", help="also print a profile of tinygan's step")
-PARSER.add_argument("--out", help="also write the tables (Markdown) to this file")
-
-if __name__ == "__main__":
-    ARGS = PARSER.parse_args()
-    # Thread pools read these when the libraries load, so they are set before any import.
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(ARGS.threads)
-    os.environ["XLA_FLAGS"] = (f"--xla_cpu_multi_thread_eigen={'true' if ARGS.threads > 1 else 'false'} "
-                               f"intra_op_parallelism_threads={ARGS.threads}")
-
-import numpy as np  # noqa: E402  (after the thread settings above)
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import tinygan  # noqa: E402
-from tinygan.data import get_dataset  # noqa: E402
-from tinygan.steps import d_gradients, g_gradients  # noqa: E402
-from tinygan.losses import get_loss  # noqa: E402
-from tinygan.mlp import MLP  # noqa: E402
-from tinygan.optim import Adam  # noqa: E402
+PARSER.add_argument("--keep-openblas-env", action="store_true",
+                    help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE for the workers (default: removed)")
+PARSER.add_argument("--profile", action="store_true", help="also print where tinygan's step time goes")
+PARSER.add_argument("--baseline", metavar="PATH",
+                    help="also time the tinygan of another checkout (e.g. main) as 'baseline'")
+PARSER.add_argument("--out", help="also write the report (Markdown) to this file")
 
 LR, BETAS, EPS = 2e-4, (0.5, 0.999), 1e-8
 N_BATCHES = 4           # distinct (x_real, z1, z2) triples, cycled through by every implementation
@@ -99,6 +109,11 @@ DATA = {
     "digits": "8x8 pixel-font digits, 64-dim (tinygan.data 'digits')",
     "wide": "16x16 pixel-font digits centred on a 28x28 canvas, 784-dim",
 }
+
+# Issue 11's targets: (what, peer or bound, minimum, workloads)
+TARGETS = [("tinygan >= 1.0x JAX jit", "jax", 1.0, ("ring8", "digits")),
+           ("tinygan >= 1.2x PyTorch eager", "torch", 1.2, ("ring8", "digits")),
+           ("tinygan >= 85 % of the matmul-only bound", "matmul-only", 0.85, ("ring8", "digits", "wide"))]
 
 
 # ============================================================================ the workloads
@@ -158,14 +173,20 @@ def matmul_shapes(g_sizes, d_sizes, batch):
 # ============================================================================ implementations
 
 class Tinygan:
-    """The library's own calls, as the trainer makes them."""
+    """The library's own calls, as the trainer makes them.
+
+    `lib` holds the functions used (d_gradients, g_gradients, Adam, get_loss): this
+    checkout's by default, another checkout's for --baseline.
+    """
 
     name = "tinygan"
 
-    def __init__(self, G, D):
+    def __init__(self, G, D, lib=None):
+        self.lib = lib or types.SimpleNamespace(d_gradients=d_gradients, g_gradients=g_gradients,
+                                                Adam=Adam, get_loss=get_loss)
         self.G, self.D = G, D
-        self.loss = get_loss("nonsaturating")
-        self.opt_g, self.opt_d = Adam(LR, BETAS, EPS), Adam(LR, BETAS, EPS)
+        self.loss = self.lib.get_loss("nonsaturating")
+        self.opt_g, self.opt_d = self.lib.Adam(LR, BETAS, EPS), self.lib.Adam(LR, BETAS, EPS)
 
     @staticmethod
     def tensors(*arrays):
@@ -173,17 +194,17 @@ class Tinygan:
 
     def step(self, x_real, z1, z2):
         x_fake = self.G(z1)
-        _, grads, _ = d_gradients(self.D, self.loss, x_real, x_fake)
+        _, grads, _ = self.lib.d_gradients(self.D, self.loss, x_real, x_fake)
         self.opt_d.step(self.D.params, grads)
-        _, grads, _ = g_gradients(self.G, self.D, self.loss, z2)
+        _, grads, _ = self.lib.g_gradients(self.G, self.D, self.loss, z2)
         self.opt_g.step(self.G.params, grads)
 
     def sync(self):
         pass
 
     def gradients(self, x_real, z1, z2):
-        _, d, _ = d_gradients(self.D, self.loss, x_real, self.G(z1))
-        _, g, _ = g_gradients(self.G, self.D, self.loss, z2)
+        _, d, _ = self.lib.d_gradients(self.D, self.loss, x_real, self.G(z1))
+        _, g, _ = self.lib.g_gradients(self.G, self.D, self.loss, z2)
         return d, g
 
     def weights(self):
@@ -227,46 +248,98 @@ class Peak(MatmulOnly):
         super().__init__([(PEAK_N, PEAK_N, PEAK_N, "nn")], rng)
 
 
-# ============================================================================ process settings
-
-def keep_freed_memory():
-    """Tell glibc malloc to keep freed memory for reuse (no trimming, no per-array mmap)."""
-    import ctypes
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return "malloc: not glibc, left as is"
-    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-    ok = libc.mallopt(M_TRIM_THRESHOLD, 1 << 30) and libc.mallopt(M_MMAP_THRESHOLD, 1 << 25)
-    return ("malloc: glibc keeps freed memory (M_TRIM_THRESHOLD 1 GiB, M_MMAP_THRESHOLD 32 MiB)"
-            if ok else "malloc: mallopt refused, left as is")
 
 
-def load_peers(args):
-    """The peer classes that can be imported, and a line per peer saying what happened."""
-    peers, lines = [], []
-    if "torch" not in args.skip:
+# ============================================================================ inside a worker
+
+class Runner:
+    """An implementation set up on one workload, inside its worker: what the commands call."""
+
+    def __init__(self, impl, batches):
+        self.impl, self.inputs = impl, [impl.tensors(*b) for b in batches]
+
+    def describe(self):
+        return self.impl.name
+
+    def run(self, n):
+        return workers.timed_block(self.impl.step, self.impl.sync, self.inputs, n)
+
+    def gradients(self, batch):
+        d, g = self.impl.gradients(*self.impl.tensors(*batch))
+        return ({k: np.asarray(v) for k, v in d.items()}, {k: np.asarray(v) for k, v in g.items()})
+
+    def one_step(self, batch):
+        self.impl.step(*self.impl.tensors(*batch))
+        self.impl.sync()
+        return tuple({k: np.asarray(v) for k, v in part.items()} for part in self.impl.weights())
+
+    def profile(self, name, rounds):
+        import profile_step
+        parts, total, n = profile_step.profile(name, rounds, 0)
+        return profile_step.table(name, parts, total, n, rounds)
+
+
+def make_tinygan(name):
+    G, D, batches = build(name)
+    return Runner(Tinygan(G, D), batches)
+
+
+def make_baseline(name, path):
+    """The tinygan of another checkout at `path` (e.g. main), in this worker only: before and
+    after a change, side by side in one run. Same seeds, same batches."""
+    if not any(p == path for p in sys.path):
+        for module in [m for m in sys.modules if m.split(".")[0] == "tinygan"]:
+            del sys.modules[module]          # this worker forgets this checkout's tinygan
+        sys.path.insert(0, path)
+    import importlib
+    lib = types.SimpleNamespace(**{name_: getattr(importlib.import_module(module), name_) for module, name_ in (
+        ("tinygan.gan", "d_gradients"), ("tinygan.gan", "g_gradients"), ("tinygan.optim", "Adam"),
+        ("tinygan.losses", "get_loss"), ("tinygan.mlp", "MLP"))})
+    z_dim, g_sizes, g_act, g_out, d_sizes, d_act, batch = WORKLOADS[name]
+    G = lib.MLP(g_sizes, hidden=g_act, output=g_out, seed=1, dtype=np.float32)
+    D = lib.MLP(d_sizes, hidden=d_act, seed=2, dtype=np.float32)
+    impl = Tinygan(G, D, lib)
+    impl.name = "baseline"
+    return Runner(impl, build(name)[2])
+
+
+def make_matmul_only(name):
+    z_dim, g_sizes, _, _, d_sizes, _, batch = WORKLOADS[name]
+    return Runner(MatmulOnly(matmul_shapes(g_sizes, d_sizes, batch), np.random.default_rng(0)), build(name)[2])
+
+
+def make_peak(name):
+    return Runner(Peak(np.random.default_rng(0)), build(name)[2])
+
+
+def make_torch(name, threads, fused):
+    import peers_torch
+    peers_torch.pin_threads(threads)
+    G, D, batches = build(name)
+    return Runner(peers_torch.TorchGAN(G, D, LR, BETAS, EPS, fused=fused), batches)
+
+
+def make_jax(name):
+    import jax
+    jax.config.update("jax_platforms", "cpu")
+    import peers_jax
+    G, D, batches = build(name)
+    return Runner(peers_jax.JaxGAN(G, D, LR, BETAS, EPS), batches)
+
+
+def peer_versions(skip):
+    """{peer: version or None} for the peers that are installed (found, not imported)."""
+    from importlib import metadata
+    out = {}
+    for peer, dist in (("torch", "torch"), ("jax", "jax")):
+        if peer in skip:
+            continue
         try:
-            import peers_torch
-            lines.append(f"torch {peers_torch.VERSION}: {peers_torch.pin_threads(args.threads)}"
-                         f"; torch.optim.Adam {args.torch_adam}")
-            fused = args.torch_adam == "fused"
-            peers.append(lambda G, D: peers_torch.TorchGAN(G, D, LR, BETAS, EPS, fused=fused))
-        except ImportError as err:
-            lines.append(f"torch: skipped ({err}); pip install -e '.[bench]'")
-    if "jax" not in args.skip:
-        try:
-            import jax
-            jax.config.update("jax_platforms", "cpu")
-            import peers_jax
-            lines.append(f"jax {peers_jax.VERSION}: XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}")
-            peers.append(lambda G, D: peers_jax.JaxGAN(G, D, LR, BETAS, EPS))
-        except ImportError as err:
-            lines.append(f"jax: skipped ({err}); pip install -e '.[bench]'")
-    return peers, lines
+            out[peer] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[peer] = None
+    return out
 
-
-# ============================================================================ checking and timing
 
 def max_rel_error(grads, ref):
     """max over parameter arrays of max |g - g_ref| / max |g_ref|."""
@@ -294,13 +367,13 @@ def kink_margin(net, x):
     return margin
 
 
-def check_gradients(name, impls, batch):
-    """Every implementation's gradients against a float64 tinygan reference; raise if one is off.
+def check_gradients(name, pool, batch):
+    """Every implementation's gradients against a float64 tinygan reference; stop if one is off.
 
     The reference has the float32 weights, cast. Only rows at least 1e-4 standard deviations
     from every ReLU kink take part (see kink_margin), so float32 rounding cannot flip a unit.
     """
-    G, D = impls[0].G, impls[0].D
+    G, D, _ = build(name)
     x, z1, z2 = batch
     keep = [kink_margin(D, x) > 1e-4]
     for z in (z1, z2):
@@ -308,143 +381,197 @@ def check_gradients(name, impls, batch):
     k = min(int(m.sum()) for m in keep)
     batch = tuple(np.ascontiguousarray(a[m][:k]) for a, m in zip(batch, keep))
     G64, D64, _ = build(name, np.float64)
-    G64.params = {key: v.astype(np.float64) for key, v in G.params.items()}
-    D64.params = {key: v.astype(np.float64) for key, v in D.params.items()}
     ref_d, ref_g = Tinygan(G64, D64).gradients(*(a.astype(np.float64) for a in batch))
     parts = []
-    for impl in impls:
-        d, g = impl.gradients(*impl.tensors(*batch))
+    for impl, worker in pool.items():
+        if impl in BOUNDS:
+            continue
+        d, g = worker("gradients", batch)
         err = max(max_rel_error(d, ref_d), max_rel_error(g, ref_g))
-        parts.append(f"{impl.name} {err:.1e}")
+        parts.append(f"{impl} {err:.1e}")
         if not err < GRAD_RTOL:
-            raise SystemExit(f"{name}: {impl.name}'s gradients differ from the float64 reference by "
+            raise SystemExit(f"{name}: {impl}'s gradients differ from the float64 reference by "
                              f"{err:.2e} (relative to each array's largest entry); allowed {GRAD_RTOL}")
     return (f"gradients vs float64 reference on {k} of {x.shape[0]} rows (away from kinks), "
             "max rel. error: " + ", ".join(parts))
 
 
-def check_one_step(impls, batch):
+def check_one_step(pool, batch):
     """How many weights differ from tinygan's after one full iteration (Adam included).
 
     Adam's first step moves each weight by lr * g / (|g| + eps), about lr against the sign of
     g, so a gradient that is 0 up to rounding may move a weight by up to lr either way: this
     is reported (the share of weights off by more than lr / 100), not asserted.
     """
-    for impl in impls:
-        impl.step(*impl.tensors(*batch))
-        impl.sync()
-    ref = np.concatenate([v.ravel() for part in impls[0].weights() for v in part.values()])
-    parts = []
-    for impl in impls[1:]:
-        w = impl.weights()
-        w = np.concatenate([w[i][k].ravel() for i in (0, 1) for k in impls[0].weights()[i]])
-        off = np.abs(w - ref) > LR / 100
-        parts.append(f"{impl.name} {100 * off.mean():.3f} %")
-    return "after one iteration, weights further than lr/100 from tinygan's: " + ", ".join(parts)
+    weights = {impl: worker("one_step", batch) for impl, worker in pool.items() if impl not in BOUNDS}
+    order = [(i, k) for i in (0, 1) for k in weights["tinygan"][i]]
+    flat = {impl: np.concatenate([w[i][k].ravel() for i, k in order]) for impl, w in weights.items()}
+    parts = [f"{impl} {100 * np.mean(np.abs(w - flat['tinygan']) > LR / 100):.3f} %"
+             + (" (bit for bit equal)" if np.array_equal(w.view(np.uint32), flat["tinygan"].view(np.uint32)) else "")
+             for impl, w in flat.items() if impl != "tinygan"]
+    return "after one iteration, weights further than lr/100 from tinygan's: " + (", ".join(parts) or "no peer")
 
 
-def run_block(impl, inputs, n):
-    """Iterations per second over n iterations (cycling through the batches)."""
-    start = time.perf_counter()
-    for i in range(n):
-        impl.step(*inputs[i % len(inputs)])
-    impl.sync()
-    return n / (time.perf_counter() - start)
+# ============================================================================ timing
+
+BOUNDS = ("matmul-only", "peak")
 
 
-def race(impls, batches, rounds, seconds):
-    """{name: [it/s per round]}, implementations interleaved and their order rotated per round."""
-    inputs = {impl.name: [impl.tensors(*b) for b in batches] for impl in impls}
+def race(pool, rounds, seconds):
+    """{name: [(wall s/it, CPU s/it) per round]}: one worker at a time, order rotated per round."""
+    names = list(pool)
     counts = {}
-    for impl in impls:  # warm up (and compile), then size a block to about `seconds`
-        run_block(impl, inputs[impl.name], 3)
-        rate = run_block(impl, inputs[impl.name], 3)
-        counts[impl.name] = max(2, int(rate * seconds))
-    rates = {impl.name: [] for impl in impls}
+    for name in names:  # warm up (and compile), then size a block to about `seconds`
+        pool[name]("run", 3)
+        wall, _ = pool[name]("run", 3)
+        counts[name] = max(2, int(3 / wall * seconds))
+    times = {name: [] for name in names}
     for r in range(rounds):
-        order = impls[r % len(impls):] + impls[:r % len(impls)]
-        for impl in order:
-            rates[impl.name].append(run_block(impl, inputs[impl.name], counts[impl.name]))
-    return rates
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            wall, cpu = pool[name]("run", counts[name])
+            times[name].append((wall / counts[name], cpu / counts[name]))
+    return times
 
 
-def ratio(rates, a, b):
-    """Median over rounds of rate_a / rate_b."""
-    return statistics.median(x / y for x, y in zip(rates[a], rates[b]))
+def median_ratio(times, a, b, column=0):
+    """Median over rounds of (b's seconds per iteration) / (a's): how many times faster a is."""
+    return statistics.median(tb[column] / ta[column] for ta, tb in zip(times[a], times[b]))
 
 
-def profile(name, seconds):
-    """The top of a cProfile (CPU time) of tinygan's step on workload `name`."""
-    import cProfile
-    import io
-    import pstats
-    G, D, batches = build(name)
-    impl = Tinygan(G, D)
-    n = max(3, int(run_block(impl, batches, 3) * seconds))
-    prof = cProfile.Profile(time.process_time)
-    prof.enable()
-    run_block(impl, batches, n)
-    prof.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(prof, stream=out)
-    stats.sort_stats("tottime").print_stats(14)
-    body = out.getvalue()
-    body = body[body.index("ncalls"):].rstrip()
-    return f"profile of {n} tinygan iterations on {name} (CPU seconds, sorted by own time):\n{body}"
+def verdict(value, minimum, unit, per_cpu):
+    """'met, 1.23x (per CPU-second 1.25x)' or '**missed**: 0.80x, needs +25 % speed (...)'.
+
+    The verdict is on the wall-clock ratio; the per-CPU-second one is shown beside it (they
+    differ when a worker used more or less than one CPU, e.g. on a machine busy with others).
+    """
+    def show(v):
+        return f"{100 * v:.0f} %" if unit == "%" else f"{v:.2f}x"
+    also = f" (per CPU-second {show(per_cpu)})"
+    if value >= minimum:
+        return f"met, {show(value)}{also}"
+    return f"**missed**: {show(value)}, needs +{100 * (minimum / value - 1):.0f} % speed{also}"
 
 
 # ============================================================================ main
 
+def start_workers(args, cpus, env):
+    """{implementation: Worker} for tinygan, the bounds and the installed peers; a note per peer."""
+    makers = {"tinygan": make_tinygan, "matmul-only": make_matmul_only, "peak": make_peak}
+    notes = []
+    if args.baseline:
+        makers["baseline"] = functools.partial(make_baseline, path=os.path.abspath(args.baseline))
+        notes.append(f"baseline: the tinygan of {os.path.abspath(args.baseline)}, in its own worker")
+    for peer, version in peer_versions(args.skip).items():
+        if version is None:
+            notes.append(f"{peer}: skipped (not installed); pip install -e '.[bench]'")
+        elif peer == "torch":
+            makers[peer] = functools.partial(make_torch, threads=args.threads, fused=args.torch_adam == "fused")
+        else:
+            makers[peer] = make_jax
+    pool = {name: workers.Worker(name, make, cpus, env, args.malloc_default) for name, make in makers.items()}
+    return pool, notes
+
+
+def machine_lines(args, cpus, env_note, pool, reports):
+    """The header: machine, software, and what every worker runs with."""
+    lines = [f"machine: {workers.cpu_model()} ({workers.cpu_flags()}), {os.cpu_count()} CPUs, "
+             f"Linux {os.uname().release}, load average at start {os.getloadavg()[0]:.1f}",
+             f"tinygan {tinygan.__version__}, numpy {np.__version__}, python {sys.version.split()[0]}"
+             + "".join(f", {p} {v}" for p, v in peer_versions(args.skip).items() if v),
+             f"every implementation in its own process, pinned to CPU(s) {sorted(cpus)} "
+             f"(os.sched_setaffinity), {args.threads} thread(s): OMP/OPENBLAS/MKL_NUM_THREADS, "
+             f"torch.set_num_threads, XLA_FLAGS",
+             env_note]
+    for name, report in reports.items():
+        lines.append(f"  {name:<12} CPUs {report['cpus']}, {report['threads']} OS threads; "
+                     f"BLAS: {workers.describe_pools(report)}" + (f"; {report['engine']}" if report["engine"] else ""))
+    lines.append(f"malloc in every worker: {reports['tinygan']['malloc']}")
+    lines.append(f"{args.rounds} rounds x ~{args.seconds}s per implementation, one at a time, order rotated each round")
+    return lines
+
+
 def main(args):
-    settings = [f"threads: {args.threads} (OMP/OPENBLAS/MKL_NUM_THREADS, torch, XLA)"]
-    settings.append("malloc: glibc default (trimming on)" if args.malloc_default else keep_freed_memory())
-    peers, peer_lines = load_peers(args)
-    settings += peer_lines
-    header = [f"tinygan {tinygan.__version__}, numpy {np.__version__}, python {sys.version.split()[0]}, "
-              f"{os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.1f}",
-              *settings,
-              f"{args.rounds} rounds x ~{args.seconds}s per implementation, order rotated each round"]
-    print("\n".join(header), flush=True)
-
-    speed_rows, bound_rows, notes, profiles = [], [], [], []
-    for name in args.workloads:
-        z_dim, g_sizes, _, _, d_sizes, _, batch = WORKLOADS[name]
-        G, D, batches = build(name)
-        impls = [Tinygan(G, D)] + [make(G, D) for make in peers]
-        notes.append(f"{name}: {check_gradients(name, impls, batches[0])}")
-        notes.append(f"{name}: {check_one_step(impls, batches[0])}")
-        print(notes[-2], "\n" + notes[-1], flush=True)
-        rng = np.random.default_rng(0)
-        shapes = matmul_shapes(g_sizes, d_sizes, batch)
-        flops = sum(2.0 * m * k * n for m, k, n, _ in shapes)
-        rates = race(impls + [MatmulOnly(shapes, rng), Peak(rng)], batches, args.rounds, args.seconds)
-        peak = statistics.median(rates["peak"]) * 2.0 * PEAK_N ** 3 / 1e9
-        for impl in impls:
-            its = statistics.median(rates[impl.name])
-            gflops = flops * its / 1e9
-            speed_rows.append([name, impl.name, f"{its:.1f}", f"{ratio(rates, 'tinygan', impl.name):.2f}x",
-                               f"{gflops:.1f}",
-                               f"{100 * ratio(rates, impl.name, 'peak') * flops / (2.0 * PEAK_N ** 3):.0f} %"])
-        mm = statistics.median(rates["matmul-only"])
-        bound_rows.append([name, f"{len(shapes)}", f"{flops / 1e9:.3f}", f"{1e3 / mm:.2f}",
-                           f"{1e3 / statistics.median(rates['tinygan']):.2f}",
-                           f"{100 * ratio(rates, 'tinygan', 'matmul-only'):.0f} %", f"{peak:.0f}"])
-        print(f"{name}: done", flush=True)
-        if args.profile:
-            profiles.append(profile(name, args.seconds))
-
-    head = ["workload", "implementation", "it/s", "tinygan it/s / its it/s", "GFLOP/s", "% of matmul peak"]
-    tables = [markdown(head, speed_rows),
-              markdown(["workload", "matmuls", "GFLOP/it", "matmul-only ms/it", "tinygan ms/it",
-                        "tinygan % of bound", "peak GFLOP/s"], bound_rows)]
-    text = "\n".join(header) + "\n\n" + "\n\n".join(tables) + "\n\n" + "\n".join(notes)
-    text += f"\nload average at end {os.getloadavg()[0]:.1f}\n"
-    if profiles:
-        text += "\n" + "\n\n".join(profiles) + "\n"
+    allowed = sorted(os.sched_getaffinity(0))
+    first = args.core if args.core is not None else allowed[-1]
+    cpus = {c for c in allowed if c >= first}
+    cpus = set(sorted(cpus)[:args.threads]) if len(cpus) >= args.threads else set(allowed[-args.threads:])
+    env, env_note = workers.child_environment(args.threads, args.keep_openblas_env)
+    pool, notes = start_workers(args, cpus, env)
+    try:
+        text = run(args, pool, cpus, env_note, notes)
+    finally:
+        for worker in pool.values():
+            worker.close()
     print("\n" + text)
     if args.out:
         with open(args.out, "w") as f:
             f.write("```\n" + text + "```\n")
+
+
+def run(args, pool, cpus, env_note, notes):
+    speed_rows, bound_rows, checks, profiles, reports = [], [], [], [], {}
+    achieved = {}   # (target index, workload) -> value
+    for name in args.workloads:
+        z_dim, g_sizes, _, _, d_sizes, _, batch = WORKLOADS[name]
+        for worker in pool.values():
+            worker("setup", name)
+        if not reports:  # after the first setup every library is loaded
+            reports = {impl: worker("report") for impl, worker in pool.items()}
+            header = machine_lines(args, cpus, env_note, pool, reports) + notes
+            print("\n".join(header), flush=True)
+        batches = build(name)[2]
+        checks.append(f"{name}: {check_gradients(name, pool, batches[0])}")
+        checks.append(f"{name}: {check_one_step(pool, batches[0])}")
+        print(checks[-2] + "\n" + checks[-1], flush=True)
+        shapes = matmul_shapes(g_sizes, d_sizes, batch)
+        flops = sum(2.0 * m * k * n for m, k, n, _ in shapes)
+        times = race(pool, args.rounds, args.seconds)
+        peak_gflops = 2.0 * PEAK_N ** 3 / statistics.median(t for t, _ in times["peak"]) / 1e9
+        for impl in pool:
+            if impl in BOUNDS:
+                continue
+            wall = statistics.median(t for t, _ in times[impl])
+            cpus_used = statistics.median(c / t for t, c in times[impl])
+            speed_rows.append([name, impl, f"{1 / wall:.1f}", f"{cpus_used:.2f}",
+                               f"{median_ratio(times, 'tinygan', impl):.2f}x",
+                               f"{median_ratio(times, 'tinygan', impl, column=1):.2f}x",
+                               f"{flops / wall / 1e9:.1f}", f"{100 * flops / wall / 1e9 / peak_gflops:.0f} %"])
+        mm = statistics.median(t for t, _ in times["matmul-only"])
+        share = median_ratio(times, "tinygan", "matmul-only")   # tinygan it/s / bound it/s
+        bound_rows.append([name, f"{len(shapes)}", f"{flops / 1e9:.3f}", f"{1e3 * mm:.2f}",
+                           f"{1e3 * statistics.median(t for t, _ in times['tinygan']):.2f}",
+                           f"{100 * share:.0f} %", f"{peak_gflops:.0f}"])
+        for i, (_, other, _, _) in enumerate(TARGETS):
+            if other in times:
+                achieved[i, name] = (median_ratio(times, "tinygan", other), median_ratio(times, "tinygan", other, 1))
+        print(f"{name}: done", flush=True)
+        if args.profile:
+            profiles.append(pool["tinygan"]("profile", name, 5))
+
+    target_rows = []
+    for i, (what, other, minimum, names) in enumerate(TARGETS):
+        cells = []
+        for name in args.workloads:
+            if (i, name) not in achieved:
+                cells.append("(not run)")
+                continue
+            wall, per_cpu = achieved[i, name]
+            if name in names:
+                cells.append(verdict(wall, minimum, "%" if other == "matmul-only" else "x", per_cpu))
+            else:
+                cells.append(f"no target: {100 * wall:.0f} %" if other == "matmul-only" else f"no target: {wall:.2f}x")
+        target_rows.append([what, *cells])
+    head = ["workload", "implementation", "it/s", "CPUs used", "tinygan's speed / its (wall)",
+            "same, per CPU-second", "GFLOP/s", "% of matmul peak"]
+    tables = [markdown(["target", *args.workloads], target_rows),
+              markdown(head, speed_rows),
+              markdown(["workload", "matmuls", "GFLOP/it", "matmul-only ms/it", "tinygan ms/it",
+                        "tinygan % of bound", "peak GFLOP/s"], bound_rows)]
+    text = "\n".join(header) + "\n\n" + "\n\n".join(tables) + "\n\n" + "\n".join(checks)
+    text += f"\nload average at end {os.getloadavg()[0]:.1f}\n"
+    if profiles:
+        text += "\n" + "\n\n".join(profiles) + "\n"
+    return text
 
 
 def markdown(head, rows):
@@ -455,4 +582,4 @@ def markdown(head, rows):
 
 
 if __name__ == "__main__":
-    main(ARGS)
+    main(PARSER.parse_args())

@@ -121,3 +121,30 @@ def test_shape_and_dtype_errors_name_expected_and_received():
 def test_bad_construction_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MLP(**kwargs)
+
+
+def test_parameters_and_gradients_are_views_of_one_buffer():
+    from tinygan.flat import flat_view
+    mlp = MLP((3, 4, 2), seed=0)
+    assert mlp.flat is not None and mlp.flat.size == mlp.n_params() == 3 * 4 + 4 + 4 * 2 + 2
+    for key, p in mlp.params.items():
+        assert np.shares_memory(p, mlp.flat)
+    assert mlp.params["W1"].shape == (3, 4) and mlp.params["b2"].shape == (2,)
+    mlp.flat[:12] = 0.0                                  # the buffer is the weights
+    assert not mlp.params["W1"].any()
+    y, cache = mlp.forward(np.ones((5, 3)))
+    _, grads = mlp.backward(np.ones_like(y), cache)
+    _, again = mlp.backward(np.ones_like(y), cache)
+    assert flat_view(grads) is not None and list(grads) == list(mlp.params)
+    assert not np.shares_memory(grads.flat, again.flat)  # each call, a new buffer
+    copy = mlp.copy_params()
+    assert flat_view(copy) is not None and not np.shares_memory(copy.flat, mlp.flat)
+
+
+def test_an_mlp_given_a_plain_dict_of_parameters_still_works():
+    mlp = MLP((3, 4, 2), seed=1)
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    y = mlp(x)
+    mlp.params = {k: v.copy() for k, v in mlp.params.items()}
+    assert mlp.flat is None
+    assert_array_equal(mlp(x), y)

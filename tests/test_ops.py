@@ -110,3 +110,16 @@ def test_unknown_activation_names_what_is_allowed():
         Activation("swish")
     with pytest.raises(ValueError, match="slope"):
         Activation("leaky_relu", slope=1.5)
+
+
+@given(linear_case())
+def test_linear_backward_into_given_arrays_gives_the_same_bits(case):
+    x, W, b, dy = (a.astype(np.float32) for a in case)
+    _, cache = linear_forward(x, W, b)
+    dx, grads = linear_backward(dy, cache)
+    buffer = np.full(W.size + b.size, np.nan, dtype=np.float32)   # an MLP's gradient buffer
+    out = (buffer[:W.size].reshape(W.shape), buffer[W.size:])
+    dx2, into = linear_backward(dy, cache, out=out)
+    assert into["W"] is out[0] and into["b"] is out[1]
+    for got, want in ((dx2, dx), (into["W"], grads["W"]), (into["b"], grads["b"])):
+        assert_array_equal(got.view(np.uint32), want.view(np.uint32))

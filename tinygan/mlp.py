@@ -4,14 +4,18 @@
     h_l = act(h_{l-1} @ W_l + b_l)      for the hidden layers l = 1 .. L-1
     y   = out(h_{L-1} @ W_L + b_L)      out: none (a logit or a critic score), tanh, sigmoid
 
-Parameters live in a plain dict of arrays {"W1", "b1", ..., "WL", "bL"}; gradients come back
-in a dict with the same keys. `forward` returns (y, cache) and `backward(dy, cache)` returns
+Parameters live in a dict of arrays {"W1", "b1", ..., "WL", "bL"}; gradients come back in a
+dict with the same keys. `forward` returns (y, cache) and `backward(dy, cache)` returns
 (dx, grads), where dx = dLoss/dx is the gradient with respect to the input. The generator
 learns only through the discriminator's dx.
+
+Both dicts are Packed (flat.py): their arrays are consecutive pieces of one 1-D buffer
+(`MLP.flat` for the parameters), so an optimizer updates a whole network in one go.
 """
 
 import numpy as np
 
+from tinygan.flat import Packed, flat_view
 from tinygan.ops import Activation, linear_backward, linear_forward
 
 INITS = ("he", "glorot")
@@ -67,15 +71,23 @@ class MLP:
         self.output = Activation(output)
         self.init = init or ("he" if self.hidden.name in ("relu", "leaky_relu") else "glorot")
         rng = _as_rng(seed)
-        self.params = {}
-        for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-            self.params[f"W{l}"] = init_weight(fan_in, fan_out, self.init, rng, self.dtype)
-            self.params[f"b{l}"] = np.zeros(fan_out, dtype=self.dtype)
+        self.n_layers = len(sizes) - 1  # number of linear layers L
+        self.layer_keys = [(f"W{l}", f"b{l}") for l in range(1, self.n_layers + 1)]  # names per layer
+        layout = []  # (name, shape) of every parameter array, in the order of the buffer
+        for (W, b), fan_in, fan_out in zip(self.layer_keys, sizes[:-1], sizes[1:]):
+            layout += [(W, (fan_in, fan_out)), (b, (fan_out,))]
+        self.layout = tuple(layout)
+        self.params = Packed.zeros(self.layout, self.dtype)  # biases start at 0
+        for (W, _), fan_in, fan_out in zip(self.layer_keys, sizes[:-1], sizes[1:]):
+            self.params[W][...] = init_weight(fan_in, fan_out, self.init, rng, self.dtype)
 
     @property
-    def n_layers(self):
-        """Number of linear layers L."""
-        return len(self.sizes) - 1
+    def flat(self):
+        """All parameters as one 1-D array, of which params' arrays are views.
+
+        None if `params` was replaced by a dict of separate arrays (still a working MLP).
+        """
+        return flat_view(self.params)
 
     def __repr__(self):
         return (f"MLP(sizes={self.sizes}, hidden={self.hidden.name!r}, "
@@ -99,8 +111,8 @@ class MLP:
         p = self.params if params is None else params
         self._check_input(x, "input x", self.sizes[0])
         hs = [x]
-        for l in range(1, self.n_layers + 1):
-            a, _ = linear_forward(hs[-1], p[f"W{l}"], p[f"b{l}"])
+        for l, (W, b) in enumerate(self.layer_keys, start=1):
+            a, _ = linear_forward(hs[-1], p[W], p[b])
             act = self.hidden if l < self.n_layers else self.output
             h, _ = act.forward(a, out=a)  # the activation overwrites a, which we own
             hs.append(h)
@@ -111,6 +123,7 @@ class MLP:
 
         dx (N, sizes[0]) is dLoss/dx (None if need_dx=False); grads has the keys of params
         ({} if need_params=False: the generator step needs D's dx, never D's own grads).
+        grads is a new Packed dict each call: its arrays are views of one new buffer.
         dy is only read, never written.
         """
         p, hs = cache
@@ -118,15 +131,14 @@ class MLP:
         if dy.shape[0] != hs[0].shape[0]:
             raise ValueError(f"dy has {dy.shape[0]} rows but the forward batch had {hs[0].shape[0]}")
         L = self.n_layers
-        grads = {}
+        grads = Packed.empty(self.layout, self.dtype) if need_params else {}
         # da = dLoss/d(pre-activation of layer L). With no output activation it is dy itself,
         # which is safe: below, da is only read, and what gets overwritten is always a new dh.
         da = dy if self.output.name == "identity" else self.output.backward(dy, hs[L])
         for l in range(L, 0, -1):
-            want_dx = l > 1 or need_dx
-            dh, g = linear_backward(da, (hs[l - 1], p[f"W{l}"]), want_dx, need_params)
-            if need_params:
-                grads[f"W{l}"], grads[f"b{l}"] = g["W"], g["b"]
+            W, b = self.layer_keys[l - 1]
+            out = (grads[W], grads[b]) if need_params else None
+            dh, _ = linear_backward(da, (hs[l - 1], p[W]), l > 1 or need_dx, need_params, out)
             if l > 1:
                 da = self.hidden.backward(dh, hs[l - 1], out=dh)  # dh is ours to overwrite
             else:
@@ -138,8 +150,8 @@ class MLP:
         return self.forward(x, params)[0]
 
     def copy_params(self):
-        """A deep copy of the parameter dict."""
-        return {k: v.copy() for k, v in self.params.items()}
+        """A deep copy of the parameter dict (packed, like params)."""
+        return Packed.copy_of(self.params)
 
     def n_params(self):
         """Total number of scalar parameters."""

@@ -30,13 +30,14 @@ def linear_forward(x, W, b):
     return y, (x, W)
 
 
-def linear_backward(dy, cache, need_dx=True, need_params=True):
+def linear_backward(dy, cache, need_dx=True, need_params=True, out=None):
     """Gradients of y = x @ W + b.
 
     dx = dy @ W^T,  dW = x^T @ dy,  db = sum_n dy[n].
     Shapes: dy (N, D_out) -> dx (N, D_in), {"W": (D_in, D_out), "b": (D_out,)}.
     `need_dx=False` skips dx (a network's first layer); `need_params=False` skips dW, db
     (the generator step only needs D's input gradient, never D's own).
+    `out=(dW, db)`: arrays to write the parameter gradients into (an MLP's gradient buffer).
     """
     x, W = cache
     dx = None
@@ -44,8 +45,10 @@ def linear_backward(dy, cache, need_dx=True, need_params=True):
         # With one output unit (a logit) dy @ W^T is an outer product: broadcasting
         # dy (N, 1) * W^T (1, D_in) gives the same numbers many times faster than BLAS.
         dx = dy * W.T if W.shape[1] == 1 else dy @ W.T
-    grads = {"W": x.T @ dy, "b": dy.sum(axis=0)} if need_params else {}
-    return dx, grads
+    if not need_params:
+        return dx, {}
+    dW, db = (None, None) if out is None else out
+    return dx, {"W": np.matmul(x.T, dy, out=dW), "b": dy.sum(axis=0, out=db)}
 
 
 # ----------------------------------------------------------------------------- activations

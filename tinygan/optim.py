@@ -5,9 +5,14 @@ Each one updates a params dict in place from a grads dict with the same keys:
     opt = Adam(lr=2e-4, betas=(0.5, 0.999))
     opt.step(params, grads)
 
-The state (momentum, moment estimates) lives in plain dicts of arrays of the parameters'
+The state (momentum, moment estimates) lives in dicts of arrays of the parameters'
 dtype, so a float32 model stays float32, and `state_dict()` / `load_state_dict()` turn it
-into flat arrays for a checkpoint. Gradients are only read, never modified.
+into named arrays for a checkpoint. Gradients are only read, never modified.
+
+Every update below is elementwise, written once as `_update(p, g, *state)` on arrays. When
+the parameters, the gradients and the state are each one flat buffer (an MLP's are: see
+flat.py), `_update` runs once on the whole buffers, a dozen NumPy calls for the whole
+network; otherwise once per parameter array. Both give the same bits.
 """
 
 import math
@@ -15,6 +20,7 @@ import math
 import numpy as np
 
 from tinygan.checks import fraction, positive
+from tinygan.flat import Packed, elementwise, flat_view
 
 
 class Optimizer:
@@ -28,12 +34,32 @@ class Optimizer:
         self.t = 0
         self.state = {slot: {} for slot in self.slots}
 
-    def _slot(self, slot, key, like):
-        """The state array `slot` for parameter `key`, created as zeros on first use."""
-        table = self.state[slot]
-        if key not in table:
-            table[key] = np.zeros_like(like)
-        return table[key]
+    def _tables(self, params):
+        """The state arrays of every live slot for `params`: zeros on first use, laid out like params.
+
+        For packed params each table is packed the same way (repacked once after
+        load_state_dict, which gives separate arrays), so one call updates all of it.
+        """
+        packed = flat_view(params) is not None
+        tables = []
+        for slot in self._live_slots():
+            table = self.state[slot]
+            if packed and getattr(table, "layout", None) != params.layout:
+                new = Packed.zeros(params.layout, params.flat.dtype)
+                for key, arr in table.items():
+                    if key in new:
+                        new[key][...] = arr
+                table = self.state[slot] = new
+            elif not packed:
+                for key, p in params.items():
+                    if key not in table:
+                        table[key] = np.zeros_like(p)
+            tables.append(table)
+        return tables
+
+    def _live_slots(self):
+        """The slots this optimizer's update uses (all of them but in plain SGD)."""
+        return self.slots
 
     def _scratch(self, like):
         """A work array shaped like `like`: a view of one buffer the optimizer reuses.
@@ -46,16 +72,22 @@ class Optimizer:
         return work[:like.size].reshape(like.shape)
 
     def step(self, params, grads):
-        """Update every params[k] in place using grads[k]."""
+        """Update every params[k] in place using grads[k] (and the state of params[k]).
+
+        The last line in its plain form:
+            for k in params:
+                self._update(params[k], grads[k], *(table[k] for table in self._tables(params)))
+        flat.elementwise runs _update once over the whole buffers when all of them are packed.
+        """
         missing = set(params) - set(grads)
         if missing:
             raise KeyError(f"grads has no entry for parameters {sorted(missing)}")
-        self.t += 1
         for key, p in params.items():
             g = grads[key]
             if g.shape != p.shape:
                 raise ValueError(f"grad {key!r} has shape {g.shape}, parameter has {p.shape}")
-            self._update(key, p, g)
+        self.t += 1
+        elementwise(self._update, params, grads, *self._tables(params))
 
     def state_dict(self):
         """The state as a flat dict of arrays: {"t": ..., "<slot>/<param>": ...}."""
@@ -91,11 +123,13 @@ class SGD(Optimizer):
         super().__init__(lr)
         self.momentum = fraction("momentum", momentum)
 
-    def _update(self, key, p, g):
+    def _live_slots(self):
+        return self.slots if self.momentum else ()  # plain SGD keeps no state
+
+    def _update(self, p, g, v=None):
         if self.momentum == 0.0:
             p -= self.lr * g
             return
-        v = self._slot("v", key, p)
         v *= self.momentum
         v += g
         p -= self.lr * v
@@ -120,9 +154,7 @@ class Adam(Optimizer):
         self.b1, self.b2 = (fraction("beta1", betas[0]), fraction("beta2", betas[1]))
         self.eps = positive("eps", eps)
 
-    def _update(self, key, p, g):
-        m = self._slot("m", key, p)
-        v = self._slot("v", key, p)
+    def _update(self, p, g, m, v):
         w = self._scratch(p)  # every line below writes into m, v, w or p: no temporaries
         b1, b2 = self.b1, self.b2
         m *= b1
@@ -156,8 +188,7 @@ class RMSProp(Optimizer):
         self.alpha = fraction("alpha", alpha)
         self.eps = positive("eps", eps)
 
-    def _update(self, key, p, g):
-        s = self._slot("s", key, p)
+    def _update(self, p, g, s):
         s *= self.alpha
         s += (1.0 - self.alpha) * (g * g)
         denom = np.sqrt(s)

@@ -17,7 +17,7 @@ The PacGAN protocol (docs/references.md#mode-metrics): ring = 8 Gaussians on the
 grid = {-4,-2,0,2,4}^2, std 0.05; 2,500 samples from the trained generator; a sample is
 high quality within 3 std of its nearest mode; a mode is captured if it gets one high-quality
 sample; reverse KL = sum_k p_k log(K p_k) over the nearest-mode histogram. Each
-configuration is a preset of tinygan.gan (`tinygan list`), run with seeds 0..N-1; the table
+configuration is a preset of tinygan.config (`tinygan list`), run with seeds 0..N-1; the table
 gives mean +- std over the seeds and the wall time of one run, and the published rows
 (docs/references.md#q3) are printed under the configuration they correspond to. A real 2-D
 Gaussian sample scores 98.9 % high quality under this rule, not 100 %.

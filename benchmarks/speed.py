@@ -70,7 +70,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tinygan  # noqa: E402
 import workers  # noqa: E402
 from tinygan.data import get_dataset  # noqa: E402
-from tinygan.gan import d_gradients, g_gradients  # noqa: E402
+from tinygan.steps import d_gradients, g_gradients  # noqa: E402
 from tinygan.losses import get_loss  # noqa: E402
 from tinygan.mlp import MLP  # noqa: E402
 from tinygan.optim import Adam  # noqa: E402
@@ -292,8 +292,11 @@ def make_baseline(name, path):
             del sys.modules[module]          # this worker forgets this checkout's tinygan
         sys.path.insert(0, path)
     import importlib
+    import importlib.util
+    # the steps live in tinygan.steps since the layout of issue 10, in tinygan.gan before it
+    steps = "tinygan.steps" if importlib.util.find_spec("tinygan.steps") else "tinygan.gan"
     lib = types.SimpleNamespace(**{name_: getattr(importlib.import_module(module), name_) for module, name_ in (
-        ("tinygan.gan", "d_gradients"), ("tinygan.gan", "g_gradients"), ("tinygan.optim", "Adam"),
+        (steps, "d_gradients"), (steps, "g_gradients"), ("tinygan.optim", "Adam"),
         ("tinygan.losses", "get_loss"), ("tinygan.mlp", "MLP"))})
     z_dim, g_sizes, g_act, g_out, d_sizes, d_act, batch = WORKLOADS[name]
     G = lib.MLP(g_sizes, hidden=g_act, output=g_out, seed=1, dtype=np.float32)

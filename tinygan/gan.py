@@ -19,6 +19,7 @@ import numpy as np
 from tinygan import penalties
 from tinygan.config import Config, lr_factor
 from tinygan.data import get_dataset
+from tinygan.flat import Packed, elementwise
 from tinygan.losses import get_loss
 from tinygan.metrics import evaluate_samples
 from tinygan.mlp import MLP
@@ -60,7 +61,7 @@ class AveragedOptimizer:
 
     def __init__(self, inner, decay, params):
         self.inner, self.decay = inner, float(decay)
-        self.average = {k: v.copy() for k, v in params.items()}
+        self.average = Packed.copy_of(params)
 
     name = property(lambda self: self.inner.name)
     t = property(lambda self: self.inner.t)
@@ -76,10 +77,11 @@ class AveragedOptimizer:
     def step(self, params, grads):
         self.inner.step(params, grads)
         beta = min(self.decay, (1.0 + self.inner.t) / (10.0 + self.inner.t))
-        for key, p in params.items():
-            avg = self.average[key]
+
+        def average(avg, p):      # for every parameter array: avg = beta avg + (1 - beta) p
             avg *= beta
             avg += (1.0 - beta) * p
+        elementwise(average, self.average, params)    # on the flat buffers: a few calls in all
 
     def state_dict(self):
         out = self.inner.state_dict()
@@ -91,7 +93,7 @@ class AveragedOptimizer:
         if set(ema) != set(self.average):
             raise ValueError(f"the saved weight average has {sorted(ema)}, the generator {sorted(self.average)}")
         self.inner.load_state_dict({k: v for k, v in state.items() if not k.startswith("ema/")})
-        self.average = {k: np.array(v, copy=True) for k, v in ema.items()}
+        self.average = Packed.copy_of({k: ema[k] for k in self.average})
 
 
 class Trainer:

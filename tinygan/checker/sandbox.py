@@ -237,7 +237,7 @@ class Worker:
                 output = "none" if obj.output.name == "identity" else obj.output.name
                 return {"t": "mlp", "sizes": list(obj.sizes), "hidden": obj.hidden.name,
                         "slope": obj.hidden.slope, "output": output, "init": obj.init,
-                        "dtype": obj.dtype.name, "params": encode(obj.params, blobs, other)}
+                        "dtype": obj.dtype.name, "params": encode(dict(obj.params), blobs, other)}
             if isinstance(obj, GANLoss):
                 return {"t": "loss", "name": obj.name, "smooth": obj.smooth}
             if isinstance(obj, np.random.Generator):

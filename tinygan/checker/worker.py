@@ -142,7 +142,7 @@ class Worker:
         def other(obj):
             from tinygan.mlp import MLP
             if isinstance(obj, MLP):
-                return {"t": "mlp", "params": encode(obj.params, self._out, other)}
+                return {"t": "mlp", "params": encode(dict(obj.params), self._out, other)}
             if isinstance(obj, np.random.Generator):
                 return {"t": "rng", "state": encode(obj.bit_generator.state, self._out, other)}
             return None     # a loss, a kept object: nothing the checker mirrors

@@ -85,7 +85,7 @@ class Progress:
         self.tty = self.display is None and bool(getattr(self.stream, "isatty", lambda: False)())
         self.every = every
         self.start = time.perf_counter()
-        self.last_eval, self.drawn, self.shown, self.handle = "", -math.inf, 0, None
+        self.last_eval, self.drawn, self.shown, self.handle, self.bar = "", -math.inf, 0, None, 30
         self.reported = self.first
 
     # ------------------------------------------------------------------ the text
@@ -95,11 +95,11 @@ class Progress:
         elapsed = (time.perf_counter() if now is None else now) - self.start
         done = step - self.first
         rate = done / elapsed if elapsed > 0 and done > 0 else None
-        head = f"step {step}/{self.total}"
+        head = f"step {step:>{len(str(self.total))}}/{self.total}"      # the same width throughout
         if rate is None:
-            speed, left = "-- it/s", ""
+            speed, left = "  -- it/s", ""
         else:
-            speed = f"{rate:.0f} it/s" if rate >= 10 else f"{rate:.2g} it/s"
+            speed = f"{rate:4.0f} it/s" if rate >= 10 else f"{rate:4.2g} it/s"
             left = (f"{clock((self.total - step) / rate)} left" if step < self.total
                     else f"done in {clock(elapsed)}")
         losses = f"d {row['d_loss']:.3f} g {row['g_loss']:.3f}" if row else ""
@@ -108,8 +108,9 @@ class Progress:
         avail, parts = width - 1, [speed, left, self.last_eval, losses]
         for keep in (parts, parts[:3]):
             rest = "  ".join(p for p in keep if p)
-            room = min(30, avail - len(head) - len(rest) - 5)     # " [" + bar + "]  "
+            room = min(30, self.bar, avail - len(head) - len(rest) - 5)     # " [" + bar + "]  "
             if room >= 10:
+                self.bar = room         # the bar only ever shrinks: it does not jump about
                 fill = int(room * min(max(step / self.total, 0.0), 1.0))
                 return f"{head} [{'#' * fill}{'.' * (room - fill)}]  {rest}".rstrip()
         keep = parts[:3]

@@ -30,6 +30,7 @@ import csv
 import json
 import math
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -81,12 +82,12 @@ def load_frames(path, upto):
     try:
         with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
-    except (OSError, ValueError, EOFError):
+        frames = [{} for _ in range(int(arrays.pop("count")))]
+        for name, value in arrays.items():
+            i, key = name.split("/", 1)
+            frames[int(i)][key] = value.item() if value.ndim == 0 else value
+    except (OSError, ValueError, EOFError, KeyError, IndexError, zipfile.BadZipFile):   # missing, not ours
         return []
-    frames = [{} for _ in range(int(arrays.pop("count", 0)))]
-    for name, value in arrays.items():
-        i, key = name.split("/", 1)
-        frames[int(i)][key] = value.item() if value.ndim == 0 else value
     return [f for f in frames if f.get("step", math.inf) <= upto]
 
 

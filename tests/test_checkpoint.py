@@ -112,3 +112,19 @@ def test_checkpoint_is_a_plain_zip_of_npy_arrays(saved):
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
     assert "meta.npy" in names and "G/W1.npy" in names and "opt_d/m/W1.npy" in names
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_a_checkpoint_gets_the_mode_any_new_file_gets(saved, tmp_path, umask):
+    """mkstemp makes its file 0600; the checkpoint must honour the umask like open() does."""
+    t, _ = saved
+    old = os.umask(umask)
+    try:
+        path = tmp_path / f"mode{umask:o}.npz"
+        checkpoint.save(t, path)
+        plain = tmp_path / f"plain{umask:o}.txt"
+        plain.write_text("x")
+    finally:
+        os.umask(old)
+    assert oct(path.stat().st_mode & 0o777) == oct(0o666 & ~umask) == oct(plain.stat().st_mode & 0o777)
+    assert checkpoint.load(path).step == t.step

@@ -133,3 +133,82 @@ def test_accuracy_uses_each_loss_family_threshold():
     assert row["d_acc_real"] == float(np.mean(info["real_logits"] > 0.5))
     assert row["d_acc_fake"] == float(np.mean(info["fake_logits"] < 0.5))
     assert row["d_real"] == pytest.approx(float(np.mean(info["real_logits"])))  # raw, no sigmoid
+
+
+# ----------------------------------------------------------------------------- resume, threads
+
+def test_resume_in_the_middle_of_the_schedules_gives_the_same_bits(tmp_path):
+    """2N steps straight, or N, a checkpoint, a fresh process's worth of loading, N more: the
+    same history, weights, weight average, optimizer state and evaluations, with the cosine
+    learning-rate decay and the noise annealing both under way across the break."""
+    config = dict(TINY, steps=40, lr_schedule="cosine", lr_decay_from=0.25, noise=0.2,
+                  noise_schedule="linear", noise_anneal_steps=30, ema=0.9, eval_every=10)
+    seen = {}
+
+    def record(name):
+        def callback(trainer, row):
+            seen.setdefault(name, []).append((trainer.opt_g.lr, trainer.opt_d.lr, trainer.noise_sigma(trainer.step - 1)))
+        return callback
+
+    straight = Trainer(**config)
+    straight.train(callback=record("straight"))
+    first = Trainer(**config)
+    first.train(20, callback=record("resumed"))
+    checkpoint.save(first, tmp_path / "ck.npz")
+    resumed = checkpoint.load(tmp_path / "ck.npz")
+    resumed.train(callback=record("resumed"))          # no count: on to the run's total, 40
+    assert resumed.step == 40
+    assert seen["resumed"] == seen["straight"]
+    lrs = [lr for lr, _, _ in seen["straight"]]
+    sigmas = [s for _, _, s in seen["straight"]]
+    assert lrs[5] == 1e-3 and 0 < lrs[25] < lrs[15] < 1e-3      # the decay is under way at step 20
+    assert sigmas[0] == 0.2 and 0 < sigmas[25] < sigmas[15] < 0.2 and sigmas[35] == 0.0
+    assert resumed.history == straight.history
+    assert resumed.evaluations == straight.evaluations
+    for a, b in ((straight.G.params, resumed.G.params), (straight.D.params, resumed.D.params),
+                 (straight.opt_g.average, resumed.opt_g.average)):
+        for key in a:
+            assert_array_equal(a[key], b[key])
+    for opt in ("opt_g", "opt_d"):
+        s, r = getattr(straight, opt).state_dict(), getattr(resumed, opt).state_dict()
+        assert s.keys() == r.keys() and all(np.array_equal(s[k], r[k]) for k in s)
+    assert straight.rng.bit_generator.state == resumed.rng.bit_generator.state
+
+
+def blas_threads():
+    from threadpoolctl import threadpool_info
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+def test_blas_runs_on_the_trainers_threads_inside_train_and_as_before_after(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    import tinygan.gan as gan
+
+    inside = {}
+
+    def look(trainer, row):
+        inside.setdefault(trainer.threads, set()).update(blas_threads())
+
+    def evaluate_samples(*args, **kwargs):
+        inside.setdefault("evaluate", set()).update(blas_threads())
+        return real(*args, **kwargs)
+
+    real = gan.evaluate_samples
+    monkeypatch.setattr(gan, "evaluate_samples", evaluate_samples)
+    with threadpool_limits(limits=2, user_api="blas"):       # the user's own setting: 2
+        if blas_threads() != {2}:
+            pytest.skip(f"this BLAS cannot be set to 2 threads (it reports {blas_threads()})")
+        for threads in (1, None):
+            t = Trainer(**{**TINY, "steps": 3, "eval_every": 0}, threads=threads)
+            t.train(callback=look)
+            assert blas_threads() == {2}                     # put back after train() returns
+        Trainer(**{**TINY, "steps": 1}, threads=1).evaluate(record=False)
+        assert blas_threads() == {2}
+    assert inside == {1: {1}, None: {2}, "evaluate": {1}}
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, "2", True])
+def test_bad_thread_counts_are_refused(threads):
+    with pytest.raises(ValueError, match="threads must be an integer >= 1, or None"):
+        Trainer(**TINY, threads=threads)

@@ -6,7 +6,8 @@ training on gives the same numbers, bit for bit, as never having stopped.
 
 Writing is atomic: the file is written under a temporary name in the same folder, flushed
 to disk, then renamed over the target, so a crash or a full disk never leaves a half-written
-checkpoint where the last good one was. Reading uses allow_pickle=False: a .npz can carry
+checkpoint where the last good one was; it gets the permissions any new file would (the
+umask's), like the other files of a run. write_npz does the same for any dict of arrays. Reading uses allow_pickle=False: a .npz can carry
 pickled objects, and unpickling runs code chosen by whoever wrote the file.
 """
 
@@ -42,6 +43,34 @@ def _arrays(trainer):
     return arrays
 
 
+def _umask():
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_npz(path, arrays):
+    """Write the dict of arrays `arrays` to `path` (.npz) atomically; return the path.
+
+    A temporary file in the same folder is written, flushed to disk, given the mode a new
+    file gets (0666 less the umask: mkstemp makes it 0600, private) and renamed over `path`.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)  # atomic on POSIX and Windows: the old file or the new, never half
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return str(path)
+
+
 def save(trainer, path):
     """Write the trainer's whole state to `path` (a .npz) atomically; return the path."""
     path = Path(path)
@@ -56,17 +85,7 @@ def save(trainer, path):
     }
     arrays = _arrays(trainer)
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)  # atomic on POSIX and Windows: the old file or the new, never half
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return str(path)
+    return write_npz(path, arrays)
 
 
 def _read(path):
@@ -122,13 +141,14 @@ def _restore_params(net, arrays, prefix, path):
         value[...] = stored
 
 
-def load(path):
-    """A Trainer in exactly the state it was saved in. Raises CheckpointError if it cannot."""
+def load(path, threads=1):
+    """A Trainer in exactly the state it was saved in, computing on `threads` BLAS threads
+    (see Trainer). Raises CheckpointError if it cannot."""
 
     arrays = _read(path)
     meta = _meta(arrays, path)
     try:
-        trainer = Trainer(Config.from_dict(meta["config"]))
+        trainer = Trainer(Config.from_dict(meta["config"]), threads=threads)
     except (TypeError, ValueError, KeyError) as err:
         raise CheckpointError(f"{path} has a config this tinygan cannot build: {err}") from None
     _restore_params(trainer.G, arrays, "G", path)

@@ -24,6 +24,8 @@ from tinygan.losses import get_loss
 from tinygan.metrics import evaluate_samples
 from tinygan.mlp import MLP
 from tinygan.ops import sigmoid
+from tinygan.progress import Progress
+from tinygan.threads import check_threads, limit_threads
 from tinygan.steps import d_gradients, g_gradients
 from tinygan.unrolled import unrolled_g_gradients
 
@@ -104,11 +106,17 @@ class Trainer:
         trainer.history["g_loss"]       # one value per step
         trainer.evaluations             # the distribution metrics every eval_every steps
         trainer.sample(1000)            # from the averaged generator when config.ema > 0
+
+    threads: how many threads BLAS may use inside train() and evaluate() (default 1, the
+    fastest for these small matrices; None leaves BLAS's own setting). It is how the run is
+    computed, not what is computed, so it is not part of the Config nor of a checkpoint;
+    the last bits of the numbers can depend on it (see tinygan/threads.py).
     """
 
-    def __init__(self, config=None, **overrides):
+    def __init__(self, config=None, threads=1, **overrides):
         config = dataclasses.replace(config or Config(), **overrides).validate()
         self.config = config
+        self.threads = check_threads(threads)
         self.dtype = np.dtype(config.dtype)
         self.data = get_dataset(config.data, **config.data_options)
         self.rng = np.random.default_rng(config.seed)
@@ -248,21 +256,31 @@ class Trainer:
         return row
 
     # ------------------------------------------------------------------ the loop
-    def train(self, steps=None, callback=None):
+    def train(self, steps=None, callback=None, progress=False):
         """Run `steps` training steps (default: config.steps minus those already done).
 
         Every eval_every steps the distribution metrics are computed and appended to
         self.evaluations; `callback(trainer, row)` is called after every step (a progress
-        bar, a checkpoint). Raises DivergenceError, naming the step, on NaN or inf.
+        bar, a checkpoint). progress=True shows a progress line (tinygan/progress.py: in a
+        terminal on stderr, in Jupyter as one output line). BLAS runs on self.threads
+        threads throughout. Raises DivergenceError, naming the step, on NaN or inf.
         """
         steps = max(self.config.steps - self.step, 0) if steps is None else int(steps)
-        for _ in range(steps):
-            row = self.train_step()
-            every = self.config.eval_every
-            if every and self.step % every == 0:
-                self.evaluate()
-            if callback is not None:
-                callback(self, row)
+        bar = Progress(self.step + steps, start=self.step) if progress else None
+        with limit_threads(self.threads):
+            try:
+                for _ in range(steps):
+                    row = self.train_step()
+                    every = self.config.eval_every
+                    if every and self.step % every == 0:
+                        self.evaluate()
+                    if callback is not None:
+                        callback(self, row)
+                    if bar is not None:
+                        bar(self, row)
+            finally:
+                if bar is not None:
+                    bar.close()
         return self.history
 
     def check_finite(self):
@@ -284,7 +302,8 @@ class Trainer:
         self.check_finite()
         rng = np.random.default_rng([self.config.seed, self.step, 1])
         n = n or self.config.eval_samples
-        result = {"step": self.step, **evaluate_samples(self.data, self.sample(n, rng), rng)}
+        with limit_threads(self.threads):
+            result = {"step": self.step, **evaluate_samples(self.data, self.sample(n, rng), rng)}
         if record:
             self.evaluations.append(result)
         return result

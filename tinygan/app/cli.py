@@ -2,32 +2,36 @@
 
     tinygan train [--data ring] [--loss nonsaturating] [--steps N] [--out runs/ring] ...
     tinygan train --out runs/ring --resume [--steps N]
-    tinygan evaluate runs/ring/checkpoint.npz
+    tinygan evaluate runs/ring            (the run folder, or its checkpoint.npz)
     tinygan list
 
 Every field of tinygan.Config is a flag of `train` (--g-lr, --batch-size, --d-steps, ...),
-its help text the field's metadata.
+its help text the field's metadata; `tinygan train --preset NAME --help` shows that
+preset's values as the defaults. `--threads N` sets BLAS's threads (default 1).
 A bad argument exits with status 2 and one line saying what is allowed, never a traceback.
 """
 
 import argparse
 import dataclasses
 import json
+import os
+import re
 import sys
-import time
 from pathlib import Path
 
 from tinygan import __version__, checker
 from tinygan.app.errors import UsageError
 from tinygan.app.run import run_training
 from tinygan.checkpoint import CheckpointError, load, read_meta
-from tinygan.config import Config, presets
+from tinygan.config import Config, lr_factor, presets
 from tinygan.data import DATASETS, get_dataset
 from tinygan.gan import DivergenceError
 from tinygan.losses import LOSSES
 from tinygan.optim import OPTIMIZERS
+from tinygan.progress import Progress, eval_text
 
 EXIT_USAGE = 2
+EXIT_PIPE = 141    # 128 + SIGPIPE: what a Unix tool killed by a closed pipe returns
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,16 +39,27 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _config_flags(parser):
-    """One --flag per Config field, typed by the field's default."""
-    group = parser.add_argument_group("training configuration (tinygan.Config)")
+def _shown(value):
+    return " ".join(map(str, value)) if isinstance(value, tuple) else value
+
+
+def _config_flags(parser, preset=None):
+    """One --flag per Config field, typed by the field's default. With `preset`, the help
+    shows that preset's value where it differs from Config's default."""
+    base, plain = (presets[preset]() if preset else Config()), Config()
+    where = (f"the defaults shown are preset {preset}'s" if preset else
+             "the defaults shown are Config's, the 'best' preset; "
+             "`tinygan train --preset NAME --help` shows a preset's")
+    group = parser.add_argument_group(f"training configuration (tinygan.Config; {where})")
     for field in dataclasses.fields(Config):
         if field.name == "data_options":
             continue
-        default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+        default = getattr(plain, field.name)
         flag = "--" + field.name.replace("_", "-")
-        shown = " ".join(map(str, default)) if isinstance(default, tuple) else default
-        text = f"{field.metadata['help']} (default {shown})"
+        mine = getattr(base, field.name)
+        text = (f"{field.metadata['help']} (default {_shown(default)})" if mine == default else
+                f"{field.metadata['help']} (preset {preset}: {_shown(mine)}; "
+                f"without a preset {_shown(default)})")
         text = text.replace("%", "%%")   # argparse formats help with %
         if isinstance(default, bool):
             group.add_argument(flag, type=_bool, default=None, metavar="BOOL", help=text)
@@ -88,51 +103,31 @@ def _config_from_args(args):
         options[key] = _parse_value(value)
     changes["data_options"] = options
     config = dataclasses.replace(base, **changes)
+    if config.steps < 1:
+        raise UsageError(f"--steps must be >= 1 (the run's total number of generator steps), "
+                         f"got {config.steps}")
     try:
         config.validate()
         get_dataset(config.data, **config.data_options)
     except (ValueError, TypeError) as err:
         raise UsageError(str(err)) from None
+    except FileNotFoundError as err:
+        raise UsageError(_as_flags(str(err))) from None
     return config
 
 
-class Progress:
-    """A one-line progress bar on stderr: step, losses, modes captured, elapsed time."""
-
-    def __init__(self, total, stream=sys.stderr, width=24):
-        self.total, self.stream, self.width = max(total, 1), stream, width
-        self.start = time.perf_counter()
-        self.tty = stream.isatty()
-        self.last_eval = ""
-
-    def __call__(self, trainer, row):
-        if trainer.evaluations and trainer.evaluations[-1]["step"] == trainer.step:
-            self.last_eval = _eval_text(trainer.evaluations[-1])
-        step = trainer.step
-        every = max(self.total // 20, 1)
-        if not self.tty and step % every and step != self.total:
-            return
-        done = int(self.width * min(step / self.total, 1.0))
-        bar = "#" * done + "." * (self.width - done)
-        line = (f"step {step:>6}/{self.total} [{bar}] d {row['d_loss']:.3f} g {row['g_loss']:.3f} "
-                f"{self.last_eval} {time.perf_counter() - self.start:5.1f}s")
-        self.stream.write(("\r" + line) if self.tty else line + "\n")
-        self.stream.flush()
-
-    def close(self):
-        if self.tty:
-            self.stream.write("\n")
+def _as_flags(message):
+    """A data set's advice in the command line's words: 'pass folder=<...>' becomes
+    'give --data-option folder=<...>', 'download=True' becomes '--data-option download=true'."""
+    message = re.sub(r"\bpass (\w+)=", r"give --data-option \1=", message)
+    return re.sub(r"\b(\w+)=True\b", r"--data-option \1=true", message)
 
 
-def _eval_text(ev):
-    parts = []
-    if "modes" in ev:
-        parts.append(f"modes {ev['modes']}/{ev['n_modes']} hq {100 * ev['high_quality']:.0f}%")
-    if "sliced_w" in ev:
-        parts.append(f"sw {ev['sliced_w']:.3f}")
-    if "w1" in ev:
-        parts.append(f"w1 {ev['w1']:.3f}")
-    return " ".join(parts)
+def _threads(args):
+    """--threads N as the library takes it: 0 means BLAS's own setting (None)."""
+    if args.threads < 0:
+        raise UsageError(f"--threads must be >= 1, or 0 for BLAS's own setting; got {args.threads}")
+    return args.threads or None
 
 
 def _free_folder(name):
@@ -155,39 +150,29 @@ def cmd_train(args):
     if not args.resume and not args.overwrite and (out / "checkpoint.npz").exists():
         raise UsageError(f"{out} already holds a run; --resume continues it, --overwrite replaces it, "
                          f"or choose another --out")
+    threads = _threads(args)
     if args.resume:
-        given = [f.name for f in dataclasses.fields(Config)
-                 if f.name not in ("steps", "data_options") and getattr(args, f.name, None) is not None]
-        if given or args.data_option or args.preset:
-            raise UsageError("--resume continues the saved configuration; only --steps may be "
-                             f"given with it (got --{(given or ['data-option'])[0].replace('_', '-')})")
-        if not (out / "checkpoint.npz").is_file():
-            raise UsageError(f"--resume: no checkpoint at {out / 'checkpoint.npz'}; train into {out} first")
-        try:
-            saved = read_meta(out / "checkpoint.npz")
-        except CheckpointError as err:
-            raise UsageError(str(err)) from None
-        config, total = None, max(args.steps or 0, saved["config"]["steps"])
-        if args.steps is not None and args.steps < 1:
-            raise UsageError(f"--steps must be >= 1, got {args.steps}")
+        config, start, total = None, *_resume_plan(args, out)
     else:
         config = _config_from_args(args)
-        total = config.steps
-    progress = Progress(total)
+        start, total = 0, config.steps
+    progress = Progress(total, start=start)
     try:
-        summary = run_training(config, out, resume=args.resume, steps=total, progress=progress)
+        summary = run_training(config, out, resume=args.resume, steps=total, progress=progress,
+                               threads=threads, status=progress.say)
     except DivergenceError as err:
         progress.close()
         kept = out / "checkpoint.npz"
         print(f"tinygan: {err}" + (f" The last good checkpoint is kept at {kept}." if kept.exists() else ""),
               file=sys.stderr)
         return 1
-    progress.close()
+    finally:
+        progress.close()    # the cursor below the line, whatever happened (Ctrl-C too)
     final = summary["final"]
     done, step = summary["steps_this_run"], summary["step"]
     resumed = f" (resumed at step {step - done}, now at {step})" if done != step else ""
     print(f"trained {done} steps in {summary['train_seconds']:.1f} s{resumed}")
-    print("final: " + (_eval_text(final) or json.dumps(final)))
+    print("final: " + (eval_text(final) or json.dumps(final)))
     for name, path in summary.get("figures", {}).items():
         print(f"  {name:<8} {path}")
     print(f"  {'history':<8} {out / 'history.csv'}\n  {'metrics':<8} {out / 'metrics.json'}"
@@ -195,14 +180,70 @@ def cmd_train(args):
     return 0
 
 
-def cmd_evaluate(args):
+def _resume_plan(args, out):
+    """(step the run is at, step it will end at) for `train --resume`, or a UsageError.
+
+    Only --steps (a total) and --threads may be given: the rest is the saved configuration.
+    No --steps: the run's own total. A smaller total than the run's is refused, and so is
+    one the run has already reached: there would be nothing to do.
+    """
+    given = ["--" + f.name.replace("_", "-") for f in dataclasses.fields(Config)
+             if f.name not in ("steps", "data_options") and getattr(args, f.name, None) is not None]
+    given += ["--data-option"] * bool(args.data_option) + ["--preset"] * bool(args.preset)
+    if given:
+        raise UsageError("--resume continues the saved configuration; only --steps and --threads "
+                         f"may be given with it (got {given[0]})")
+    if not (out / "checkpoint.npz").is_file():
+        raise UsageError(f"--resume: no checkpoint at {out / 'checkpoint.npz'}; train into {out} first")
     try:
-        trainer = load(args.checkpoint)
+        saved = read_meta(out / "checkpoint.npz")
     except CheckpointError as err:
         raise UsageError(str(err)) from None
+    step, planned = saved["step"], saved["config"]["steps"]
+    total = planned if args.steps is None else args.steps
+    if total <= step:
+        raise UsageError(f"nothing to do: the run is at step {step} of {planned}; "
+                         f"give --steps T > {step} to extend it (--steps is the run's total)")
+    if total < planned:
+        raise UsageError(f"--steps {total} is below the run's total of {planned}: a resumed run "
+                         f"trains to its total (give no --steps) or extends it (--steps T > {planned})")
+    if total > planned:
+        _say_extension(Config.from_dict(saved["config"]), step, total)
+    return step, total
+
+
+def _say_extension(config, step, total):
+    """Tell what extending a run does to the schedules that span it (see app/run.py)."""
+    spans = []
+    if config.lr_schedule != "constant":
+        before = lr_factor(config, step)
+        after = lr_factor(dataclasses.replace(config, steps=total), step)
+        spans.append(f"the {config.lr_schedule} learning-rate decay (at step {step}: "
+                     f"{before:.2f} x lr in the {config.steps}-step plan, {after:.2f} x lr from now on)")
+    if config.noise and config.noise_schedule != "constant" and not config.noise_anneal_steps:
+        spans.append("the instance-noise annealing")
+    if spans:
+        print(f"extending the run from {config.steps} to {total} steps: "
+              f"{' and '.join(spans)} now span{'s' if len(spans) == 1 else ''} {total} steps",
+              file=sys.stderr)
+
+
+def cmd_evaluate(args):
+    path = Path(args.checkpoint)
+    if path.is_dir():
+        if not (path / "checkpoint.npz").is_file():
+            raise UsageError(f"{path} is a folder with no checkpoint.npz in it; give a run folder "
+                             f"(tinygan train --out) or a checkpoint file")
+        path = path / "checkpoint.npz"
+    try:
+        trainer = load(path, threads=_threads(args))
+    except CheckpointError as err:
+        raise UsageError(str(err)) from None
+    except FileNotFoundError as err:   # the run's data set needs files that are gone
+        raise UsageError(_as_flags(str(err))) from None
     result = trainer.evaluate(n=args.samples, record=False)
     c = trainer.config
-    print(f"{args.checkpoint}: {c.data}, {c.loss} loss, step {trainer.step}")
+    print(f"{path}: {c.data}, {c.loss} loss, step {trainer.step}")
     for key, value in result.items():
         if key != "counts":
             print(f"  {key:<14} {value:.4f}" if isinstance(value, float) else f"  {key:<14} {value}")
@@ -220,13 +261,20 @@ def cmd_list(args):
     for name, cls in OPTIMIZERS.items():
         print(f"  {name:<16} {(cls.__doc__ or '').strip().splitlines()[0]}")
     if presets:
-        print("presets (--preset):")
+        print("presets (--preset; `tinygan train --preset NAME --help` shows its values):")
         for name, make in presets.items():
             print(f"  {name:<16} {(make.__doc__ or '').strip().splitlines()[0]}")
     return 0
 
 
-def build_parser():
+def _threads_flag(parser):
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="BLAS threads while tinygan computes (default 1, the fastest for its "
+                             "small matrices; 0: BLAS's own setting, usually one per core)")
+
+
+def build_parser(preset=None):
+    """The argument parser; `preset` only changes the defaults `train --help` shows."""
     parser = _Parser(prog="tinygan", description="A GAN library written from scratch in NumPy.")
     parser.add_argument("--version", action="version", version=f"tinygan {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -234,17 +282,20 @@ def build_parser():
     train = sub.add_parser("train", help="train a GAN and write its figures, history and checkpoint")
     train.add_argument("--out", default=None,
                        help="output folder (default: the first free runs/<data>, runs/<data>-2, ...)")
-    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run in --out, to its total or to a larger --steps")
     train.add_argument("--overwrite", action="store_true",
                        help="start afresh in an --out that already holds a run (its checkpoint is replaced)")
     train.add_argument("--preset", choices=sorted(presets) or None, default=None,
-                       help="start from a named configuration")
-    _config_flags(train)
+                       help="start from a named configuration (tinygan list shows them)")
+    _threads_flag(train)
+    _config_flags(train, preset)
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("evaluate", help="print the metrics of a saved generator")
-    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("checkpoint", help="a run folder (tinygan train --out) or its checkpoint.npz")
     evaluate.add_argument("--samples", type=int, default=None, help="samples to draw (default: the run's)")
+    _threads_flag(evaluate)
     evaluate.set_defaults(func=cmd_evaluate)
 
     lister = sub.add_parser("list", help="data sets, loss families, optimizers and presets")
@@ -254,17 +305,43 @@ def build_parser():
     return parser
 
 
+def _preset_in(argv):
+    """The preset named by --preset NAME (or --preset=NAME) in argv, if it is one."""
+    for i, item in enumerate(argv):
+        name = (argv[i + 1] if item == "--preset" and i + 1 < len(argv) else
+                item.partition("=")[2] if item.startswith("--preset=") else None)
+        if name in presets:
+            return name
+    return None
+
+
+def _quiet_stdout():
+    """Point stdout at the null device: the reader of a pipe (`| head -1`) has gone, and the
+    interpreter's last flush at exit must not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv=None):
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_preset_in(argv))
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_USAGE
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()   # a closed pipe shows up here, not at exit
+        return code
     except UsageError as err:
         print(f"tinygan: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_PIPE
     except KeyboardInterrupt:
         print("tinygan: interrupted", file=sys.stderr)
         return 130

@@ -87,9 +87,12 @@ def _draw_2d(ax, snap, cax=None, limits=None, legend=True):
     ax.set_facecolor(D_CMAP(0.5))                 # outside this frame's grid: neutral
     if d.min() < mid < d.max():                   # D's decision boundary, where it exists
         ax.contour(gx, gy, d, levels=[mid], colors=NEUTRAL, linewidths=0.8, alpha=0.7, zorder=1)
+    # Draw order, bottom to top: generated samples (filled), real data (open rings, so the
+    # samples under them show through), mixture centres, G's arrows. Where G covers the
+    # data, every entry of the legend is still visible.
     real, fake = snap["real"], snap["fake"]
-    ax.scatter(real[:, 0], real[:, 1], s=10, c=REAL, edgecolors="#0b2a4a", linewidths=0.4,
-               zorder=2, label="real data")
+    ax.scatter(real[:, 0], real[:, 1], s=14, facecolors="none", edgecolors=REAL, linewidths=0.8,
+               zorder=3.5, label="real data")
     out = _outside(fake, lim)
     ax.scatter(fake[~out, 0], fake[~out, 1], s=10, c=FAKE, edgecolors="#4a0b0b", linewidths=0.4,
                zorder=3, label="generated G(z)")
@@ -100,7 +103,7 @@ def _draw_2d(ax, snap, cax=None, limits=None, legend=True):
                    label=f"generated, outside the view ({out.mean():.0%})")
     if len(snap["centers"]):
         ax.scatter(snap["centers"][:, 0], snap["centers"][:, 1], marker="x", s=40, c=NEUTRAL,
-                   linewidths=0.9, alpha=0.5, zorder=1.5, label="mixture centres")
+                   linewidths=1.2, alpha=0.9, zorder=4, label="mixture centres")
     span = float(max(lim[0, 1] - lim[0, 0], lim[1, 1] - lim[1, 0]))
     uv = _scaled_arrows(snap["arrows"], span)
     start = fake[snap["arrow_index"]]
@@ -186,7 +189,9 @@ def plot_snapshot(snap, ax=None, path=None):
     2-D: heatmap of D(x) (diverging colours centred at D = 1/2, or a critic score centred at
     0) with the decision boundary as a thin line, samples as points, arrows -dL_G/dx on a
     subset of the generated samples, rescaled to be visible (lengths stay proportional up to
-    a cap), mixture centres as faint crosses. 1-D: histograms and D's curve.
+    a cap). Generated samples are filled dots; the real data open rings drawn over them and
+    the mixture centres crosses on top, so all three stay visible where G covers the data.
+    1-D: histograms and D's curve.
     """
     _check_snapshot(snap)
     if ax is None:

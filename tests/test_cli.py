@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tinygan.app.cli import main
-from tinygan.app.run import N_FRAMES, load_frames, run_training
+from tinygan.app.run import GIF_FRAMES, N_FRAMES, load_frames, run_training
 from tinygan.config import Config, lr_factor
 
 FAST = ["--steps", "30", "--batch-size", "32", "--g-hidden", "16", "--d-hidden", "16",
@@ -170,12 +170,12 @@ def test_an_interrupted_run_resumed_has_the_same_frames_history_and_gif_as_one_t
     straight = run_training(SMALL, tmp_path / "straight")
     with pytest.raises(KeyboardInterrupt):
         run_training(SMALL, tmp_path / "broken", progress=_stop_at(37))   # last checkpoint: step 30
-    assert [f["step"] for f in load_frames(tmp_path / "broken" / "frames.npz", 50)] == list(range(3, 31, 3))
+    assert [f["step"] for f in load_frames(tmp_path / "broken" / "frames.npz", 50)] == list(range(2, 31, 2))
     resumed = run_training(None, tmp_path / "broken", resume=True)
     assert resumed["steps_this_run"] == 20 and resumed["final"] == straight["final"]
     a = load_frames(tmp_path / "straight" / "frames.npz", 50)
     b = load_frames(tmp_path / "broken" / "frames.npz", 50)
-    assert [f["step"] for f in a] == list(range(3, 49, 3)) + [50]      # every ceil(50/24) = 3, and the last
+    assert [f["step"] for f in a] == list(range(2, 51, 2))      # every ceil(50/48) = 2, the last included
     assert len(a) == len(b)
     for fa, fb in zip(a, b):
         assert fa.keys() == fb.keys()
@@ -190,8 +190,8 @@ def test_an_extended_run_draws_its_gif_over_the_whole_run(tmp_path, capsys):
     assert main(["train", "--out", str(out), *FAST]) == 0
     assert _gif_frames(out / "training.gif") == 15                      # steps 2, 4, ..., 30
     assert main(["train", "--out", str(out), "--resume", "--steps", "120"]) == 0
-    steps = [f["step"] for f in load_frames(out / "frames.npz", 120)]   # 15 + 18 taken: 24 kept
-    assert len(steps) == N_FRAMES and _gif_frames(out / "training.gif") == len(steps)
+    steps = [f["step"] for f in load_frames(out / "frames.npz", 120)]   # 30 + 45 taken: 48 kept
+    assert len(steps) == N_FRAMES and _gif_frames(out / "training.gif") == GIF_FRAMES
     assert steps[0] <= 30 and steps[-1] == 120          # from the first part to the last step
     gaps = np.diff([0, *steps])
     assert gaps.max() <= 2 * 120 / N_FRAMES, steps      # spread over the run, no long hole

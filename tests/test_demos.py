@@ -107,6 +107,9 @@ def test_mode_collapse_reads_the_benchmark_by_method_name(tour, tmp_path):
     assert checks.held("like_wgan_gp") is True and checks.held("like_pacgan4") is None
     assert any("60.1" in r.get("measured", "") for r in out)
     assert q3.read_benchmark(tmp_path / "missing.md") == {}
+    both = {"unrolled (5, first order)": {}, "unrolled (5, second order)": {}}
+    assert q3._find(both, q3.LIKE[3][1]) == "unrolled (5, second order)"     # the paper's method
+    assert q3._find({"unrolled (5)": {}}, q3.LIKE[3][1]) == "unrolled (5)"
     # the quick run names the benchmark's rows and prints the budgets
     r = tour["sections"]["mode_collapse"]
     assert any("PacGAN4" in row["quantity"] and "PacGAN, Table 1" in row.get("paper", "") for row in r["table"])

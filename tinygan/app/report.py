@@ -98,11 +98,15 @@ footer { margin-top: 4rem; color: var(--muted); font-size: .85rem; border-top: 1
 #lightbox p { color: #fff; text-align: center; font: .85rem system-ui, sans-serif; margin: .6rem; }
 @media (max-width: 600px) {
   body { font-size: 16px; padding: 1.2rem .8rem 3rem; }
-  .tally table, .tally tbody, .tally tr, .tally td { display: block; width: 100%; }
-  .tally thead { display: none; }
-  .tally tr { border-bottom: 1px solid var(--rule); padding: .4rem 0; }
-  .tally td { border: 0; padding: .1rem .3rem; }
-  .tally td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-weight: 400; }
+  .tally table, .tally tbody, .tally tr, .tally td,
+  .rows table, .rows tbody, .rows tr, .rows td { display: block; width: 100%; }
+  .tally thead, .rows thead { display: none; }
+  .tally tr, .rows tr { border-bottom: 1px solid var(--rule); padding: .4rem 0; }
+  .tally td, .rows td { border: 0; padding: .1rem .3rem; }
+  .rows td.q { font-weight: 650; min-width: 0; }
+  .tally td[data-label]::before, .rows td[data-label]::before { content: attr(data-label) ": ";
+       color: var(--muted); font-weight: 400; }
+  .rows td[data-label]:empty { display: none; }
   h1 { font-size: 1.55rem; } h2 { font-size: 1.2rem; }
   figure img { padding: 1px; }
   td.q { min-width: 9rem; }
@@ -173,9 +177,11 @@ def _table(rows):
             cls = "q" if c == "quantity" else ("m" if c == "measured" else "")
             if "FAILED" in v or "DISAGREE" in v:
                 cls += " bad"
-            cells.append(f'<td class="{cls.strip()}">{_esc(v)}</td>' if cls.strip() else f"<td>{_esc(v)}</td>")
+            label = f' data-label="{_esc(HEADINGS[c])}"' if c != "quantity" else ""
+            cells.append(f'<td class="{cls.strip()}"{label}>{_esc(v)}</td>' if cls.strip()
+                         else f"<td{label}>{_esc(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return ('<div class="table-wrap"><table><thead><tr>' + head + "</tr></thead><tbody>"
+    return ('<div class="table-wrap rows"><table><thead><tr>' + head + "</tr></thead><tbody>"
             + "".join(body) + "</tbody></table></div>")
 
 

@@ -1,6 +1,5 @@
 """Figures that put several runs side by side (the demos of Q3, Q5 and Q6).
 
-    plot_modes_over_steps(panels)          modes captured over training, one line per seed
     plot_coverage_over_steps(panels)       modes captured and the high-quality share, per seed
     plot_like_with_like(pairs)             tinygan's rows beside the papers': modes against quality
     plot_sample_strips(rows)               generated samples at several steps, one row per run
@@ -21,7 +20,7 @@ from matplotlib import ticker
 
 from tinygan.plots.style import CYCLE, FAKE, NEUTRAL, REAL, save, styled
 
-__all__ = ["plot_modes_over_steps", "plot_coverage_over_steps", "plot_like_with_like", "plot_sample_strips", "plot_runs_side_by_side",
+__all__ = ["plot_coverage_over_steps", "plot_like_with_like", "plot_sample_strips", "plot_runs_side_by_side",
            "plot_two_views", "plot_d_landscapes", "plot_loss_vs_quality"]
 
 LOG2 = math.log(2.0)
@@ -36,39 +35,6 @@ def _smooth(y, w):
     i = np.arange(len(y))
     lo, hi = np.maximum(i - w // 2, 0), np.minimum(i + w // 2 + 1, len(y))
     return (c[hi] - c[lo]) / (hi - lo)
-
-
-@styled
-def plot_modes_over_steps(panels, path=None, title=None):
-    """Modes captured against the training step: thin line per seed, thick line the mean.
-
-    panels: list of dicts {"title": str, "n_modes": int, "runs": {label: [evals, ...]}} with
-    evals a Trainer.evaluations list (dicts with "step" and "modes"), one list per seed.
-    """
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 3.8), squeeze=False,
-                             layout="constrained")
-    for ax, panel in zip(axes[0], panels):
-        k = panel["n_modes"]
-        for color, (label, seeds) in zip(CYCLE, panel["runs"].items()):
-            steps = [e["step"] for e in seeds[0]]
-            curves = np.array([[e["modes"] for e in ev] for ev in seeds], dtype=float)
-            for c in curves:
-                ax.plot(steps, c, color=color, lw=0.9, alpha=0.35)
-            ax.plot(steps, curves.mean(0), "o-", color=color, lw=2.2, ms=3.5,
-                    label=f"{label} (mean of {len(curves)} seeds)" if len(curves) > 1
-                    else f"{label} (1 seed)")
-        ax.axhline(k, color=NEUTRAL, lw=1, ls=":", label=f"all {k} modes")
-        ax.set_ylim(0, k * 1.08)
-        ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-        ax.set_xlabel("training step")
-        ax.set_ylabel("modes captured")
-        ax.set_title(panel["title"], loc="left")
-        ax.legend(loc="lower right")
-    if title:
-        fig.suptitle(title)
-    if path is not None:
-        save(fig, path)
-    return fig
 
 
 @styled

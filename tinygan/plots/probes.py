@@ -1,4 +1,4 @@
-"""Figures for the probes: generator costs, a frozen generator, the parallel lines.
+"""Figures for the probes: generator costs, frozen generators, instance noise, Thm 2.5, the parallel lines.
 
 Every function takes data (computed by tinygan.lab.saturation, tinygan.lab.parallel_lines or a demo), returns the Figure, and
 saves it when given a path.
@@ -74,67 +74,6 @@ def _log_axis(ax):
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(ticker.LogLocator(numticks=12))
     ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-
-
-@styled
-def plot_frozen_generator(runs, noise_label, setup=None, path=None):
-    """Arjovsky & Bottou (2017), Figs 1-3 on a toy: D's error and G's gradient norm, log scale.
-
-    runs: {"plain": result, "noise": result}, each a dict from probes.train_d_against_frozen_g
-    (step, d_loss, grad_norm {"minimax", "nonsaturating"}). noise_label: e.g. "sigma = 0.3".
-    setup: optional (data samples, generator samples), both (N, 2), drawn as a first panel.
-    """
-    if setup is not None:
-        fig, axes = plt.subplots(1, 4, figsize=(19, 4.6), gridspec_kw={"width_ratios": [0.8, 1, 1, 1]})
-        plot_frozen_setup(*setup, ax=axes[0])
-        axes = axes[1:]
-    else:
-        fig, axes = plt.subplots(1, 3, figsize=(15.5, 4.6))
-    ax0 = axes[0]
-    for key, ls, label in (("plain", "-", "no noise"), ("noise", "--", f"instance noise {noise_label}")):
-        r = runs[key]
-        ax0.plot(r["step"][1:], r["d_loss"][1:], color=NEUTRAL, ls=ls, lw=2, label=label)
-    _log_axis(ax0)
-    ax0.set(xlabel="discriminator steps (generator frozen)",
-            ylabel="D's error: cross-entropy L_D (log scale)",
-            title="A fresh D separates the disjoint supports:\nits error goes to ~0 (noise stops it)")
-    ax0.legend(loc="lower left")
-    for ax, key, title in ((axes[1], "plain", "No noise: the minimax gradient vanishes,\n"
-                                                "the non-saturating one grows"),
-                           (axes[2], "noise", f"Instance noise ({noise_label}):\n"
-                                              "both gradients stay alive")):
-        r = runs[key]
-        for cost in ("minimax", "nonsaturating"):
-            ax.plot(r["step"][1:], r["grad_norm"][cost][1:], color=COLORS[cost], lw=1.6,
-                    label=f"{cost}: {'log(1 - D)' if cost == 'minimax' else '-log D'}")
-        _log_axis(ax)
-        ax.set(xlabel="discriminator steps (generator frozen)",
-               ylabel="||grad_theta L_G||  (log scale)", title=title)
-        ax.legend(loc="lower left")
-    lo = min(np.min(runs[k]["grad_norm"][c][1:]) for k in runs for c in ("minimax", "nonsaturating"))
-    hi = max(np.max(runs[k]["grad_norm"][c][1:]) for k in runs for c in ("minimax", "nonsaturating"))
-    for ax in axes[1:]:
-        ax.set_ylim(lo / 2, hi * 2)       # the same scale, so the two panels compare at a glance
-    fig.suptitle("Frozen generator, discriminator trained from scratch "
-                 "(Arjovsky & Bottou 2017, Figs 1-3, on a 2-D toy)", fontsize=12)
-    fig.tight_layout()
-    return _finish(fig, path)
-
-
-@styled
-def plot_frozen_setup(data_x, fake_x, ax=None, path=None):
-    """The frozen experiment's layout: the data and the generator's samples, side by side."""
-    fig = None
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(4.2, 4.2))
-    ax.scatter(*data_x.T, s=4, color=CYCLE[0], label="data (a segment)")
-    ax.scatter(*fake_x.T, s=4, color=MINIMAX, label="frozen G(z) (a curve)")
-    ax.set(aspect="equal", xlabel="x_1", ylabel="x_2", title="Disjoint low-dimensional supports")
-    ax.legend(loc="upper left", markerscale=3)
-    if fig is not None:
-        fig.tight_layout()
-        return _finish(fig, path)
-    return ax
 
 
 def _mean_bars(ax, t, values, fmt, **kw):
@@ -300,6 +239,8 @@ def plot_noise_remedy(noisy_runs, games, noise_label, near=None, path=None):
     _seed_lines(a0, noisy_runs, ("grad_norm", "nonsaturating"), NONSAT, "non-saturating -log D")
     _seed_lines(a0, noisy_runs, ("d_loss",), NEUTRAL, "D's loss", lw=1)
     _log_axis(a0)
+    lo = min(np.min(r["d_loss"][1:]) for r in noisy_runs)
+    a0.set_ylim(bottom=lo / 20)                     # room for the legend under the curves
     a0.set(xlabel="D steps (G frozen)", ylabel="gradient norm, D's loss (log)",
            title=f"(a) frozen G, noise {noise_label}")
     a0.legend(loc="lower left", fontsize=7.5)

@@ -1,121 +1,18 @@
 """The tour: run every demo, one question each, and write one HTML report to read.
 
-    python demos/tour.py                   # every demo, full size (a few minutes on 2 cores)
-    python demos/tour.py --quick           # small versions of every demo (for tests)
-    python demos/tour.py --out DIR         # report in DIR/report.html (default runs/tour)
-
-Each demo in demos/ answers one question of docs/references.md with run(quick, out) -> dict
-(question, answer, figures, table, claims). The tour runs them in question order, prints
-which one is running and how long it took, skips those that are missing, and embeds every
-figure in a single self-contained page (no external files, works offline).
+A thin wrapper for a clone of the repository: the demo lives in tinygan/demos/tour.py, and
+`tinygan tour` runs the same code from an installed package.
+    python demos/tour.py [--quick] [--out DIR]
 """
 
-import argparse
-import importlib.util
 import os
 import sys
-import time
-import traceback
 from pathlib import Path
 
-# Small matrices: one BLAS thread each is faster, and demos that train in parallel
-# processes would otherwise fight over the cores. Set before NumPy is imported.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")             # small matrices: one BLAS thread
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))    # the clone's tinygan, installed or not
 
-from tinygan.app.report import write_report  # noqa: E402
-
-# ---- settings ---------------------------------------------------------------------------
-OUT = "runs/tour"
-DEMOS = Path(__file__).resolve().parent
-TOUR = [   # (label, demo file name without .py), in the order of docs/references.md
-    ("Q1", "perfect_discriminator"),
-    ("Q2", "js_vs_wasserstein"),
-    ("Q3", "mode_collapse"),
-    ("Q4", "nash_equilibrium"),
-    ("Q5", "loss_curves"),
-    ("Q6", "why_d_sees_g"),
-]
-TITLE = "tinygan: six questions about GAN training, answered by experiment"
-INTRO = (
-    "Every section below answers one question that people keep asking about training "
-    "generative adversarial networks. Each answer comes from an experiment that was just run "
-    "on this machine with tinygan, a GAN library written from scratch in NumPy: the "
-    "networks, their gradients, the losses and the optimizers are all code you can read. "
-    "The numbers the experiment measured sit beside the ones published in the papers that "
-    "first asked the question.\n\n"
-    "Read a section in this order: the question; the finding (highlighted); the answer, "
-    "written for a student; the figures; and the table, where the 'paper / claim' column "
-    "is what the literature reports and the 'tinygan' column what this run measured. To "
-    "rerun one question alone: python demos/<name>.py (printed under each section)."
-)
-
-
-def _load(name):
-    """Import demos/<name>.py as a module; None if the file is not there."""
-    path = DEMOS / f"{name}.py"
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location(f"tinygan_demo_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _say(message):
-    print(message, flush=True)
-
-
-def run_tour(quick=False, out=OUT, demos=TOUR, log=_say):
-    """Run each demo into out/<name>/, write out/report.html; return (path, sections, seconds).
-
-    demos: (label, file name) pairs; log(message) reports progress.
-    """
-    out = Path(out)
-    sections, start = [], time.perf_counter()
-    for i, (label, name) in enumerate(demos, 1):
-        head = f"[{i}/{len(demos)}] {label} {name}"
-        module = _load(name)
-        if module is None or not hasattr(module, "run"):
-            log(f"{head}: skipped (demos/{name}.py is not there yet)")
-            sections.append({"label": label, "name": name, "question": name.replace("_", " "),
-                             "missing": f"demos/{name}.py is not in this checkout yet."})
-            continue
-        log(f"{head}: running ...")
-        t0 = time.perf_counter()
-        try:
-            result = module.run(quick=quick, out=str(out / name))
-        except Exception:   # one broken demo must not lose the others' results
-            log(f"{head}: FAILED\n{traceback.format_exc()}")
-            sections.append({"label": label, "name": name,
-                             "question": getattr(module, "QUESTION", name.replace("_", " ")),
-                             "missing": f"demos/{name}.py failed; run it alone to see why."})
-            continue
-        seconds = time.perf_counter() - t0
-        claims = result.get("claims", {})
-        held = sum(bool(v) for v in claims.values())
-        log(f"{head}: done in {seconds:.0f} s, {held}/{len(claims)} claims hold "
-            f"(total {time.perf_counter() - start:.0f} s)")
-        sections.append({**result, "label": label, "name": name, "seconds": seconds})
-    total = time.perf_counter() - start
-    mode = "quick mode (small runs, for tests)" if quick else "full mode"
-    footer = (f"Generated by python demos/tour.py{' --quick' if quick else ''} in {total:.0f} s, "
-              f"{mode}. Every number on this page was measured in that run.")
-    path = write_report(sections, out / "report.html", title=TITLE, intro=INTRO, footer=footer)
-    return path, sections, total
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="Run every demo and write one HTML report.")
-    parser.add_argument("--quick", action="store_true", help="small versions of every demo")
-    parser.add_argument("--out", default=OUT, help=f"folder for the report and figures (default {OUT})")
-    args = parser.parse_args(argv)
-    path, sections, total = run_tour(quick=args.quick, out=args.out)
-    ran = sum(not s.get("missing") for s in sections)
-    print(f"\n{ran} of {len(sections)} demos ran in {total:.0f} s.")
-    print(f"Report: {Path(path).resolve()}")
-    return 0 if ran else 1
-
+from tinygan.demos.tour import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,5 @@
-"""Tests for tinygan.lab.games: the bilinear game x*y and the Dirac-GAN, against their closed forms."""
-
-import importlib.util
-from pathlib import Path
+"""Tests for tinygan.lab.games: the bilinear game x*y and the Dirac-GAN, against their closed forms,
+the sweeps, and the same game in a real 1-D GAN. The demo itself runs in tests/test_demos.py."""
 
 import numpy as np
 import pytest
@@ -11,7 +9,6 @@ from numpy.testing import assert_allclose
 
 from tinygan.lab import games
 
-ROOT = Path(__file__).resolve().parents[1]
 etas = st.floats(1e-3, 1.0)
 coords = st.floats(-5, 5).filter(lambda v: abs(v) > 1e-3)
 
@@ -241,21 +238,58 @@ def test_vector_field_on_grid_and_errors():
             games.dirac_trajectory(*args, **kw)
 
 
-# ---------------------------------------------------------------- the demo
+# ---------------------------------------------------------------- sweeps and the real 1-D GAN
 
 
-def test_demo_runs_and_its_claims_hold(tmp_path):
-    path = ROOT / "demos" / "nash_equilibrium.py"
-    spec = importlib.util.spec_from_file_location("nash_demo", path)
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
-    res = demo.run(quick=True, out=tmp_path)
-    assert res["question"].endswith("?") and len(res["answer"]) > 200
-    failed = [k for k, ok in res["claims"].items() if not ok]
-    assert not failed, failed
-    assert len(res["figures"]) == 3
-    for f in res["figures"]:
-        assert Path(f).parent == tmp_path and Path(f).stat().st_size > 10_000
-    for row in res["table"]:
-        assert set(row) == {"quantity", "paper", "tinygan", "difference"}
-        assert row["difference"] != "DISAGREES"
+def test_sweep_is_the_trajectory_run_on_a_grid():
+    hs, gammas = np.array([0.1, 0.8]), np.array([0.0, 0.3, 2.0])
+    final = games.dirac_sweep("r1", hs, gammas, "gamma", steps=50)
+    for i, g in enumerate(gammas):
+        for j, h in enumerate(hs):
+            path = games.dirac_trajectory("r1", 1.0, 1.0, h, 50, gamma=g)
+            assert final[i, j] == pytest.approx(np.hypot(*path[-1]), rel=1e-10)
+    alt = games.dirac_sweep("instance_noise", hs[:1], [0.7], "sigma", steps=30, integrator="alternating")
+    path = games.dirac_trajectory("instance_noise", 1.0, 1.0, 0.1, 30, "alternating", sigma=0.7)
+    assert alt[0, 0] == pytest.approx(np.hypot(*path[-1]), rel=1e-10)
+
+
+@given(st.floats(0.01, 6.0))
+def test_r1_step_limit_is_where_the_spectral_radius_crosses_one(gamma):
+    h = float(games.r1_step_limit(gamma))
+    lam = games.jacobian_eigenvalues("r1", gamma=gamma)
+    assert np.abs(1 + 0.999 * h * lam).max() < 1 < np.abs(1 + 1.001 * h * lam).max()
+
+
+def test_linear_prediction_without_damping_never_converges():
+    rho, pred = games.linear_prediction("r1", [0.01, 0.5, 3.0], [0.0], "gamma", steps=100)
+    assert np.all(rho > 1) and np.all(pred > np.sqrt(2))
+    assert games.r1_step_limit(0.0) == 0.0
+
+
+def _one_d(**changes):
+    from tinygan.config import Config
+    base = dict(data="gaussian1d", data_options={"mean": 0.0, "std": 0.01}, loss="minimax", z_dim=1,
+                g_hidden=(), d_hidden=(), d_init="zero", optimizer="sgd", g_lr=0.05, d_lr=0.05,
+                lr_schedule="constant", batch_size=32, steps=300, noise=0.0, ema=0.0, eval_every=0,
+                dtype="float64", seed=0)
+    return Config(**{**base, **changes})
+
+
+def test_real_1d_gan_starts_where_asked_and_circles_without_damping():
+    r = games.gan_1d_trajectory(_one_d(), start=(1.0, 1.0))
+    assert (r["theta"][0], r["psi"][0]) == pytest.approx((1.0, 1.0), abs=0.01)   # data mean ~0
+    d = np.hypot(r["theta"], r["psi"])
+    assert d.min() > 1.0 and d.max() < 1.6                          # circles, as the Dirac-GAN
+    assert np.any(r["theta"] < 0) and np.any(r["psi"] < 0)          # it went round
+
+
+def test_real_1d_gan_with_r1_converges():
+    r = games.gan_1d_trajectory(_one_d(r1=1.0, steps=400), start=(1.0, 1.0))
+    assert np.hypot(r["theta"][-1], r["psi"][-1]) < 0.05
+
+
+def test_real_1d_gan_needs_linear_nets_and_1d_data():
+    with pytest.raises(ValueError, match="linear"):
+        games.gan_1d_trajectory(_one_d(d_hidden=(4,)))
+    with pytest.raises(ValueError, match="1-D"):
+        games.gan_1d_trajectory(_one_d(data="ring", data_options={}))

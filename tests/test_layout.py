@@ -86,7 +86,7 @@ def floor(module):
         return "front"
     if parts[1] in ("lab", "plots", "checker", "app"):
         return parts[1]
-    if parts[1] == "__main__":
+    if parts[1] in ("__main__", "demos"):      # the demos are the app's: they draw and report
         return "app"
     return "engine"
 

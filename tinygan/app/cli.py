@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from tinygan import __version__, checker
+from tinygan import __version__, checker, demos
 from tinygan.app.errors import UsageError
 from tinygan.app.run import run_training
 from tinygan.checkpoint import CheckpointError, load, read_meta
@@ -302,6 +302,7 @@ def build_parser(preset=None):
     lister.set_defaults(func=cmd_list)
 
     checker.add_subcommand(sub)
+    demos.add_subcommand(sub)
     return parser
 
 

@@ -386,3 +386,103 @@ def dirac_table(configs=DIRAC_TABLE_CONFIGS, integrators=INTEGRATORS, theta0=1.0
                          "max_distance": float(dist.max()), "converged": bool(dist[-1] < tol),
                          "path": path})
     return rows
+
+
+# ---------------------------------------------------------------- sweeps over step and strength
+
+
+def dirac_sweep(method, hs, strengths, param, theta0=1.0, psi0=1.0, steps=1000,
+                integrator="simultaneous", **fixed):
+    """Train the Dirac-GAN on a grid of step sizes and regulariser strengths, all at once.
+
+    hs: (H,) step sizes; strengths: (S,) values of the method's parameter `param` (e.g. "gamma"
+    for r1, "sigma" for instance_noise). Every pair is one run of `steps` gradient steps from
+    (theta0, psi0), vectorised over the grid (the fields broadcast). Returns the final distance
+    to (0, 0), shape (S, H) (NaN where a run overflowed).
+    """
+    H, S = np.meshgrid(np.asarray(hs, float), np.asarray(strengths, float))
+    th, ps = np.full(H.shape, float(theta0)), np.full(H.shape, float(psi0))
+    p = _params(method, {param: float(np.max(strengths)), **fixed})
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(int(steps)):
+            q = {**p, param: S}
+            vt, vp = _field(method, th, ps, q)
+            th = th + H * vt
+            if integrator == "alternating":
+                vp = _field(method, th, ps, q)[1]
+            ps = _project(method, ps + H * vp, p)
+    return np.hypot(th, ps)
+
+
+def linear_prediction(method, hs, strengths, param, r0=np.sqrt(2.0), steps=1000, **fixed):
+    """What linear stability predicts for dirac_sweep's grid: (spectral radius, final distance).
+
+    One simultaneous step multiplies a small deviation by I + h J, J the Jacobian at (0, 0);
+    its spectral radius rho = max |1 + h lambda|. Linearised, the distance after `steps` steps
+    is r0 rho^steps. Both of shape (S, H).
+    """
+    rho = np.empty((len(strengths), len(hs)))
+    for i, s in enumerate(strengths):
+        lam = np.linalg.eigvals(dirac_jacobian(method, **{param: float(s)}, **fixed))
+        for j, h in enumerate(hs):
+            rho[i, j] = np.abs(1 + h * lam).max()
+    with np.errstate(over="ignore"):
+        return rho, r0 * rho ** steps
+
+
+def r1_step_limit(gamma, a=0.5):
+    """The largest step h for which simultaneous GD on the R1 Dirac-GAN is linearly stable.
+
+    With lambda = (-gamma +- sqrt(gamma^2 - 4 a^2)) / 2: for gamma < 2a the pair is complex and
+    |1 + h lambda|^2 = 1 - h gamma + h^2 a^2 < 1 iff h < gamma / a^2; for gamma >= 2a both are
+    real and 1 + h lambda > -1 iff h < 2 / |lambda_min| = 4 / (gamma + sqrt(gamma^2 - 4 a^2)).
+    At gamma = 0 the limit is 0: no step size converges. Broadcasts over gamma.
+    """
+    g = np.asarray(gamma, float)
+    real = 4.0 / np.maximum(g + np.sqrt(np.maximum(g * g - 4 * a * a, 0.0)), 2 * a)
+    return np.where(g < 2 * a, g / a ** 2, real)
+
+
+# ---------------------------------------------------------------- the same game, a real 1-D GAN
+
+
+def gan_1d_trajectory(config, start=(1.0, 1.0), record_every=1, point_mass=True):
+    """Train a 1-D GAN with a linear G and a linear D: the Dirac-GAN's two numbers, for real.
+
+    config: a tinygan Config with 1-D data, g_hidden = d_hidden = () (G(z) = w z + c, D's logit
+    l(x) = psi x + b). The run starts at theta = c - (data mean) = start[0], psi = start[1],
+    b = 0, and is trained by tinygan's Trainer (minibatches, the config's loss, optimizer and
+    remedies). Every record_every steps it records theta and psi, the coordinates of the
+    Dirac-GAN (Mescheder et al. 2018), whose equilibrium is (0, 0); D's bias b is free.
+    point_mass: after every step G's weight w is set back to 0, so G is a point mass at c as
+    in the Dirac-GAN (a projection, like weight clipping). Without it, G's spread w z blurs
+    its samples the way instance noise does, and that alone damps the game.
+    Returns a dict of arrays: step, theta, psi, d_bias.
+    """
+    from tinygan.gan import Trainer    # the lab's games are pure NumPy; only this one trains
+
+    if config.g_hidden or config.d_hidden:
+        raise ValueError("gan_1d_trajectory needs linear networks: g_hidden = d_hidden = ()")
+    trainer = Trainer(config)
+    if trainer.data.dim != 1:
+        raise ValueError(f"gan_1d_trajectory needs 1-D data, got {config.data!r}")
+    mean = float(trainer.data.sample(100_000, np.random.default_rng(0)).mean())
+    if point_mass:
+        trainer.G.params["W1"][...] = 0.0
+    trainer.G.params["b1"][...] = mean + start[0]
+    trainer.D.params["W1"][...] = start[1]
+    trainer.D.params["b1"][...] = 0.0
+    rec = {"step": [], "theta": [], "psi": [], "d_bias": []}
+
+    def record(tr, row=None):
+        if point_mass:
+            tr.G.params["W1"][...] = 0.0
+        if tr.step % record_every == 0:
+            rec["step"].append(tr.step)
+            rec["theta"].append(float(tr.G.params["b1"][0]) - mean)
+            rec["psi"].append(float(tr.D.params["W1"][0, 0]))
+            rec["d_bias"].append(float(tr.D.params["b1"][0]))
+
+    record(trainer)
+    trainer.train(callback=record)
+    return {k: np.asarray(v) for k, v in rec.items()}

@@ -41,7 +41,7 @@ def parallel_lines_divergences(theta):
 
 
 def train_scorer(p, q, kind="discriminator", steps=500, hidden=(64, 64), lr=1e-3, batch=128,
-                 clip=0.01, gp=10.0, seed=0, dtype=np.float64):
+                 clip=0.01, gp=10.0, seed=0, dtype=np.float64, noise=0.0):
     """Train a fresh network f from scratch to tell samples of p ("real") from q ("fake").
 
     kind = "discriminator": D(x) = sigmoid(f(x)) minimises the cross-entropy
@@ -50,6 +50,7 @@ def train_scorer(p, q, kind="discriminator", steps=500, hidden=(64, 64), lr=1e-3
         interpolates x^ (WGAN-GP, Gulrajani et al. 2017; Adam lr, betas (0, 0.9));
     kind = "critic-clip": f maximises E_p f - E_q f with every weight clipped to [-clip, clip]
         after each step (WGAN, Arjovsky et al. 2017; RMSProp lr).
+    noise > 0: instance noise, D sees x + N(0, noise^2 I) on both sides (any kind).
     f: MLP(dim -> hidden (leaky relu) -> 1). Returns (f, rng) with rng the generator used,
     ready to draw fresh evaluation samples.
     """
@@ -66,7 +67,8 @@ def train_scorer(p, q, kind="discriminator", steps=500, hidden=(64, 64), lr=1e-3
     with np.errstate(over="ignore", under="ignore"):
         for _ in range(steps):
             xr, xf = p.sample(batch, rng, dtype=dtype), q.sample(batch, rng, dtype=dtype)
-            _, grads, _ = d_gradients(f, loss, xr, xf, rng=rng, gp=gp if kind == "critic-gp" else 0.0)
+            _, grads, _ = d_gradients(f, loss, xr, xf, rng=rng, noise=noise,
+                                      gp=gp if kind == "critic-gp" else 0.0)
             opt.step(f.params, grads)
             if kind == "critic-clip":
                 penalties.clip_weights(f.params, clip)
@@ -87,16 +89,44 @@ def lipschitz_estimate(f, points):
     return float(np.linalg.norm(dx, axis=1).max())
 
 
-def js_estimate(D, p, q, n, rng):
+def js_estimate(D, p, q, n, rng, noise=0.0):
     """JS(p || q) ~= log 2 - L_D / 2 from a trained discriminator, on n fresh samples each.
 
     L_D = E_p[-log D] + E_q[-log(1 - D)] (metrics.js_from_d_loss): a lower bound on JS,
-    tight when D is optimal. Returns (js, d_loss).
+    tight when D is optimal. With noise > 0 both samples get N(0, noise^2 I) added: the JS of
+    the two distributions blurred by the noise. Returns (js, d_loss).
     """
     bce = get_loss("minimax")
+    xr = penalties.add_instance_noise(p.sample(n, rng), noise, rng)
+    xf = penalties.add_instance_noise(q.sample(n, rng), noise, rng)
     with np.errstate(over="ignore", under="ignore"):
-        d_loss = bce.d_real(D(p.sample(n, rng)))[0] + bce.d_fake(D(q.sample(n, rng)))[0]
+        d_loss = bce.d_real(D(xr))[0] + bce.d_fake(D(xf))[0]
     return js_from_d_loss(d_loss), d_loss
+
+
+def js_under_noise(theta, sigma, n=20001):
+    """JS between the parallel lines P_0 and P_theta, both blurred by N(0, sigma^2 I).
+
+    Blurred, P_0 has density a(x_1) c(x_2) and P_theta b(x_1) c(x_2), with a = N(0, sigma^2),
+    b = N(theta, sigma^2) and c the uniform [0, 1] blurred (the same for both). The common
+    factor c cancels in every ratio, so JS(P_0, P_theta) = JS(a, b): a 1-D integral, done
+    here by a Riemann sum on n points over 12 sigma around the two centres. It is 0 at
+    theta = 0, rises smoothly with |theta| and tends to log 2 as |theta| / sigma grows: the
+    noise turns JS's jump into a slope G can follow. theta: float or array; sigma > 0.
+    """
+    if not sigma > 0:
+        raise ValueError(f"sigma must be > 0, got {sigma!r}")
+    out = []
+    for t in np.atleast_1d(np.asarray(theta, dtype=np.float64)):
+        x = np.linspace(min(0.0, t) - 12 * sigma, max(0.0, t) + 12 * sigma, n)
+        # log-probabilities of the grid cells, so that no ratio under- or overflows
+        la = -0.5 * (x / sigma) ** 2
+        lb = -0.5 * ((x - t) / sigma) ** 2
+        la, lb = la - np.logaddexp.reduce(la), lb - np.logaddexp.reduce(lb)
+        lm = np.logaddexp(la, lb) - math.log(2.0)
+        out.append(0.5 * float(np.sum(np.exp(la) * (la - lm)) + np.sum(np.exp(lb) * (lb - lm))))
+    out = np.asarray(out)
+    return float(out[0]) if np.ndim(theta) == 0 else out
 
 
 def w1_estimate(f, p, q, n, rng, normalise=False):
@@ -135,20 +165,23 @@ def theta_gradient(f, cost, q, n, rng):
 
 
 def parallel_lines_sweep(thetas, steps=500, hidden=(64, 64), lr=1e-3, batch=128, gp=10.0,
-                         clip=0.01, n_eval=4096, seed=0, clip_critic=True):
+                         clip=0.01, n_eval=4096, seed=0, clip_critic=True, noise=0.0):
     """WGAN's Example 1 at every theta: closed forms beside estimates from trained networks.
 
     For each theta, P_0 = (0, Z) is the data and P_theta = (theta, Z) the generator. Trained
     from scratch for `steps` steps each: a discriminator (JS estimate, and the gradient
     dL_G/dtheta it gives a generator at theta under the minimax and non-saturating costs),
     a WGAN-GP critic (W1 estimate, and the gradient -d E f(g_theta)/dtheta it gives), and if
-    clip_critic a weight-clipped WGAN critic (W1 estimate with its measured Lipschitz
-    constant divided out). Returns a dict of (T,) arrays: theta, js, w1 (closed forms),
-    js_est, d_loss, w1_gp, w1_clip, clip_lipschitz, grad_minimax, grad_nonsat, grad_critic.
+    clip_critic a weight-clipped WGAN critic (its raw gap E f(real) - E f(fake), its
+    Lipschitz constant K measured on the region between the samples, and the gradient it gives
+    G), and if noise > 0 a discriminator trained with instance noise (JS of the blurred
+    distributions). Returns a dict of (T,) arrays: theta, js, w1 (closed forms), js_est,
+    d_loss, w1_gp, clip_gap, clip_lipschitz, grad_minimax, grad_nonsat, grad_critic,
+    grad_clip, js_noise (NaN without noise).
     """
     p = get_dataset("parallel_lines", theta=0.0)
-    keys = ("js_est", "d_loss", "w1_gp", "w1_clip", "clip_lipschitz",
-            "grad_minimax", "grad_nonsat", "grad_critic")
+    keys = ("js_est", "d_loss", "w1_gp", "clip_gap", "clip_lipschitz",
+            "grad_minimax", "grad_nonsat", "grad_critic", "grad_clip", "js_noise")
     out = {k: [] for k in keys}
     for i, theta in enumerate(thetas):
         q = get_dataset("parallel_lines", theta=float(theta))
@@ -165,11 +198,18 @@ def parallel_lines_sweep(thetas, steps=500, hidden=(64, 64), lr=1e-3, batch=128,
         if clip_critic:
             f, rng = train_scorer(p, q, "critic-clip", steps, hidden, lr, batch, clip=clip, seed=s)
             est = w1_estimate(f, p, q, n_eval, rng, normalise=True)
-            out["w1_clip"].append(est["w1"])
+            out["clip_gap"].append(est["gap"])
             out["clip_lipschitz"].append(est["lipschitz"])
+            out["grad_clip"].append(theta_gradient(f, "wasserstein", q, n_eval, rng))
         else:
-            out["w1_clip"].append(np.nan)
-            out["clip_lipschitz"].append(np.nan)
+            for k in ("clip_gap", "clip_lipschitz", "grad_clip"):
+                out[k].append(np.nan)
+        if noise:
+            D, rng = train_scorer(p, q, "discriminator", steps, hidden, lr, batch, seed=s + [1],
+                                  noise=noise)
+            out["js_noise"].append(js_estimate(D, p, q, n_eval, rng, noise=noise)[0])
+        else:
+            out["js_noise"].append(np.nan)
     closed = parallel_lines_divergences(np.asarray(thetas, dtype=np.float64))
     res = {"theta": np.asarray(thetas, dtype=np.float64), "js": closed["js"], "w1": closed["w1"]}
     res.update({k: np.asarray(v, dtype=np.float64) for k, v in out.items()})

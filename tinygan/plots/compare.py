@@ -1,10 +1,12 @@
 """Figures that put several runs side by side (the demos of Q3, Q5 and Q6).
 
-    plot_modes_over_steps(panels)          modes captured over training, one line per seed
+    plot_coverage_over_steps(panels)       modes captured and the high-quality share, per seed
+    plot_like_with_like(pairs)             tinygan's rows beside the papers': modes against quality
     plot_sample_strips(rows)               generated samples at several steps, one row per run
     plot_runs_side_by_side(runs)           the textbook loss layout for two runs, in columns
     plot_two_views(histories)              d_loss_fake and g_loss as two functions of D(G(z))
     plot_d_landscapes(panels)              D's output, the data and G's samples, per variant
+    plot_loss_vs_quality(runs)             a loss beside the distance to the data, per seed
 
 Every function takes plain arrays and dicts (never a Trainer), returns the Figure, and saves
 it when given a path.
@@ -18,8 +20,8 @@ from matplotlib import ticker
 
 from tinygan.plots.style import CYCLE, FAKE, NEUTRAL, REAL, save, styled
 
-__all__ = ["plot_modes_over_steps", "plot_sample_strips", "plot_runs_side_by_side",
-           "plot_two_views", "plot_d_landscapes"]
+__all__ = ["plot_coverage_over_steps", "plot_like_with_like", "plot_sample_strips", "plot_runs_side_by_side",
+           "plot_two_views", "plot_d_landscapes", "plot_loss_vs_quality"]
 
 LOG2 = math.log(2.0)
 
@@ -36,33 +38,71 @@ def _smooth(y, w):
 
 
 @styled
-def plot_modes_over_steps(panels, path=None, title=None):
-    """Modes captured against the training step: thin line per seed, thick line the mean.
+def plot_coverage_over_steps(panels, path=None, title=None):
+    """Modes captured (top row) and the high-quality share (bottom row) against the step.
 
-    panels: list of dicts {"title": str, "n_modes": int, "runs": {label: [evals, ...]}} with
-    evals a Trainer.evaluations list (dicts with "step" and "modes"), one list per seed.
+    panels: list of dicts {"title", "n_modes", "runs": {label: [evals, ...]}}, one list of
+    Trainer.evaluations per seed. Thin lines: seeds; thick lines: their mean.
     """
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 3.8), squeeze=False,
+    n = len(panels)
+    fig, axes = plt.subplots(2, n, figsize=(4.8 * n, 6.2), squeeze=False, sharex="col",
                              layout="constrained")
-    for ax, panel in zip(axes[0], panels):
+    for c, panel in enumerate(panels):
         k = panel["n_modes"]
         for color, (label, seeds) in zip(CYCLE, panel["runs"].items()):
             steps = [e["step"] for e in seeds[0]]
-            curves = np.array([[e["modes"] for e in ev] for ev in seeds], dtype=float)
-            for c in curves:
-                ax.plot(steps, c, color=color, lw=0.9, alpha=0.35)
-            ax.plot(steps, curves.mean(0), "o-", color=color, lw=2.2, ms=3.5,
-                    label=f"{label} (mean of {len(curves)} seeds)" if len(curves) > 1
-                    else f"{label} (1 seed)")
-        ax.axhline(k, color=NEUTRAL, lw=1, ls=":", label=f"all {k} modes")
-        ax.set_ylim(0, k * 1.08)
-        ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-        ax.set_xlabel("training step")
-        ax.set_ylabel("modes captured")
-        ax.set_title(panel["title"], loc="left")
-        ax.legend(loc="lower right")
+            for r, (key, scale) in enumerate((("modes", 1.0), ("high_quality", 100.0))):
+                curves = np.array([[scale * e[key] for e in ev] for ev in seeds], dtype=float)
+                ax = axes[r, c]
+                for y in curves:
+                    ax.plot(steps, y, color=color, lw=0.9, alpha=0.35)
+                ax.plot(steps, curves.mean(0), "o-", color=color, lw=2, ms=3,
+                        label=f"{label} (mean of {len(curves)})" if len(curves) > 1 else label)
+        axes[0, c].axhline(k, color=NEUTRAL, lw=1, ls=":", label=f"all {k} modes")
+        axes[0, c].set_ylim(0, k * 1.08)
+        axes[0, c].yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+        axes[0, c].set_title(panel["title"], loc="left")
+        axes[1, c].set_ylim(-2, 102)
+        axes[1, c].set_xlabel("training step")
+    axes[0, 0].set_ylabel("modes captured")
+    axes[1, 0].set_ylabel("high-quality samples (%)")
+    axes[0, 0].legend(loc="lower right", fontsize=8)
     if title:
         fig.suptitle(title)
+    if path is not None:
+        save(fig, path)
+    return fig
+
+
+@styled
+def plot_like_with_like(pairs, path=None):
+    """Each method's published row (hollow) and tinygan's (filled): modes (fraction) against quality.
+
+    pairs: list of dicts {"method", "data", "tinygan": (mode fraction, HQ %), "paper": (...) or None}.
+    One panel per data set, an arrow from the paper's point to tinygan's.
+    """
+    datas = list(dict.fromkeys(p["data"] for p in pairs))
+    fig, axes = plt.subplots(1, len(datas), figsize=(4.8 * len(datas), 4.4), squeeze=False,
+                             layout="constrained")
+    methods = list(dict.fromkeys(p["method"] for p in pairs))
+    color = {m: CYCLE[i % len(CYCLE)] for i, m in enumerate(methods)}
+    for ax, data in zip(axes[0], datas):
+        for p in (p for p in pairs if p["data"] == data):
+            c = color[p["method"]]
+            x, y = p["tinygan"]
+            ax.plot(x, y, "o", color=c, ms=8, zorder=4)
+            if p["paper"] is not None:
+                px, py = p["paper"]
+                ax.plot(px, py, "o", mfc="white", mec=c, mew=1.8, ms=8, zorder=4)
+                ax.annotate("", (x, y), (px, py), arrowprops=dict(arrowstyle="->", color=c, lw=1.2, alpha=0.8))
+        ax.set(xlim=(-0.03, 1.05), ylim=(-3, 103), xlabel="modes captured (fraction of all)",
+               ylabel="high-quality samples (%)", title=data)
+    handles = [plt.Line2D([], [], ls="", marker="o", color=color[m], ms=7, label=m) for m in methods]
+    handles += [plt.Line2D([], [], ls="", marker="o", mfc="white", mec=NEUTRAL, ms=7, label="paper (hollow)"),
+                plt.Line2D([], [], ls="", marker="o", color=NEUTRAL, ms=7, label="tinygan (filled)")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8)
+    fig.suptitle("Like with like: the same method in the paper and in tinygan (modes and quality together)",
+                 fontsize=11)
     if path is not None:
         save(fig, path)
     return fig
@@ -77,7 +117,8 @@ def plot_sample_strips(rows, path=None, title=None, max_points=1000):
     to print the frame's size (for rows zoomed out to follow a runaway generator). Samples outside [-lim, lim]^2 are drawn on the border.
     """
     ncol = max(len(r["snaps"]) for r in rows)
-    fig, axes = plt.subplots(len(rows), ncol, figsize=(2.15 * ncol + 0.4, 2.25 * len(rows)),
+    size = min(2.0, 9.4 / (ncol + 0.3))          # the figure stays within ~1,000 px wide
+    fig, axes = plt.subplots(len(rows), ncol, figsize=(size * ncol + 0.5, (size + 0.3) * len(rows)),
                              squeeze=False, layout="constrained")
     for r, row in enumerate(rows):
         lim = row["lim"]
@@ -127,7 +168,7 @@ def plot_runs_side_by_side(runs, path=None, title=None):
     "evaluations"} (Trainer.history / .evaluations of a sigmoid-loss run).
     """
     ncol = len(runs)
-    fig, axes = plt.subplots(4, ncol, figsize=(5.4 * ncol, 9.6), sharex="col", sharey="row",
+    fig, axes = plt.subplots(4, ncol, figsize=(4.75 * ncol, 9.4), sharex="col", sharey="row",
                              squeeze=False, layout="constrained")
     green, orange, purple = CYCLE[2], CYCLE[3], CYCLE[4]
     for c, run in enumerate(runs):
@@ -202,7 +243,7 @@ def plot_two_views(histories, path=None, title=None):
     (-log(1 - D), -log D) traced as D goes from 0 to 1: one rises exactly when the other
     falls. histories: {label: Trainer.history}.
     """
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11.5, 4.6), layout="constrained")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9.6, 4.3), layout="constrained")
     d = np.linspace(0.003, 0.997, 400)
     a.plot(d, -np.log1p(-d), color=FAKE, lw=2.2, alpha=0.8, label="$-\\log(1-D)$: D's loss on fake")
     a.plot(d, -np.log(d), color=CYCLE[2], lw=2.2, alpha=0.8, label="$-\\log D$: G's loss")
@@ -242,17 +283,18 @@ def plot_two_views(histories, path=None, title=None):
 
 
 @styled
-def plot_d_landscapes(panels, path=None, title=None, max_points=800):
+def plot_d_landscapes(panels, path=None, title=None, max_points=800, ncol=4):
     """Per variant: D(x) as a heatmap, the data (blue), G's samples (red), D's peak (star).
 
     panels: list of dicts {"title", "xs" (g,), "ys" (g,), "prob" (g, g) D on the lattice,
     "real" (n, 2), "fake" (m, 2), "peak" (2,) or None, "note" str or None}.
     """
     n = len(panels)
-    ncol = min(n, 4)
+    ncol = min(n, ncol)
     nrow = math.ceil(n / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(3.5 * ncol + 0.8, 3.75 * nrow), squeeze=False,
-                             layout="constrained")
+    size = min(3.5, 8.8 / ncol)              # the figure stays within ~1,000 px wide
+    fig, axes = plt.subplots(nrow, ncol, figsize=(size * ncol + 0.8, (size + 0.35) * nrow + 0.4),
+                             squeeze=False, layout="constrained")
     im = None
     for ax, p in zip(axes.ravel(), panels):
         xs, ys = np.asarray(p["xs"]), np.asarray(p["ys"])
@@ -269,7 +311,7 @@ def plot_d_landscapes(panels, path=None, title=None, max_points=800):
         ax.set_xlim(*lo)
         ax.set_ylim(*hi)
         ax.grid(False)
-        ax.set_title(p["title"] + (f"\n{p['note']}" if p.get("note") else ""), fontsize=9.5)
+        ax.set_title(p["title"] + (f"\n{p['note']}" if p.get("note") else ""), fontsize=8.5)
     for ax in axes.ravel()[n:]:
         ax.set_axis_off()
     if im is not None:
@@ -282,6 +324,40 @@ def plot_d_landscapes(panels, path=None, title=None, max_points=800):
     fig.legend(handles=handles, loc="outside lower center", ncol=3)
     if title:
         fig.suptitle(title, fontsize=12)
+    if path is not None:
+        save(fig, path)
+    return fig
+
+
+@styled
+def plot_loss_vs_quality(runs, path=None):
+    """Per run kind, the distance to the data (left axis) and a loss (right axis) against the step.
+
+    runs: {label: [{"step", "distance", "d_loss"}, ...]} one per seed. For a Wasserstein critic
+    the curve drawn is its estimate -d_loss = E f(real) - E f(fake); for a GAN, D's loss itself.
+    """
+    fig, axes = plt.subplots(1, len(runs), figsize=(4.8 * len(runs), 3.9), squeeze=False,
+                             layout="constrained")
+    purple = CYCLE[4]
+    for ax, (label, rs) in zip(axes[0], runs.items()):
+        critic = "critic" in label.lower() or "wgan" in label.lower()
+        ax2 = ax.twinx()
+        ax2.grid(False)
+        ax2.spines["right"].set_visible(True)
+        for i, r in enumerate(rs):
+            a = 0.9 if i == 0 else 0.4
+            ax.plot(r["step"], r["distance"], color=NEUTRAL, lw=1.6, alpha=a,
+                    label="distance to the data" if i == 0 else None)
+            y = -np.asarray(r["d_loss"]) if critic else np.asarray(r["d_loss"])
+            ax2.plot(r["step"], y, color=purple if critic else FAKE, lw=1.4, alpha=a,
+                     label=("critic's estimate E f(real) - E f(fake)" if critic else "D's loss") if i == 0 else None)
+        ax.set(xlabel="generator steps", ylabel="mean distance to the data line", title=label)
+        ax2.set_ylabel("critic's estimate" if critic else "D's loss (cross-entropy)",
+                       color=purple if critic else FAKE)
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=7.5)
+    fig.suptitle("Does the loss say how far G is from the data? (a line per seed)", fontsize=11)
     if path is not None:
         save(fig, path)
     return fig

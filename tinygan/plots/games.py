@@ -33,7 +33,7 @@ def plot_bilinear(paths, eta, closed_forms=None, marks=None, path=None):
     marks: optional list of (t, r, text) or (t, r, text, "left") annotations on the radius panel.
     """
     closed_forms = closed_forms or {}
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11.5, 5), gridspec_kw={"width_ratios": [1, 1.3]})
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.6, 4.6), gridspec_kw={"width_ratios": [1, 1.25]})
     n = len(paths)
     for i, (name, p) in enumerate(paths.items()):
         # later curves are drawn thinner, so curves lying on top of each other stay visible
@@ -63,17 +63,17 @@ def plot_bilinear(paths, eta, closed_forms=None, marks=None, path=None):
     ax0.plot([], [], "o", color=NEUTRAL, ms=6, label="last step")
     m = 1.05 * max(np.abs(p).max() for p in paths.values())
     ax0.set(xlabel="x (minimising player)", ylabel="y (maximising player)", aspect="equal",
-            xlim=(-m, m), ylim=(-m, m), title=f"Trajectories on f(x, y) = x*y, step eta = {eta:g}")
+            xlim=(-m, m), ylim=(-m, m), title=f"Paths on f(x, y) = x*y, eta = {eta:g}")
     ax0.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8.5)
     ax1.set_yscale("log")
     ax1.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))
     ax1.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
     ax1.yaxis.set_minor_formatter(ticker.NullFormatter())
-    ax1.set(xlabel="step t", ylabel="distance to equilibrium  sqrt(x^2 + y^2)  (log scale)",
-            title="Radius per step: measured (solid) on top of closed forms (dashed)")
+    ax1.set(xlabel="step t", ylabel="distance to (0, 0)  (log scale)",
+            title="Radius per step, on the closed forms (dashed)")
     ax1.legend(loc="upper left", fontsize=8)
-    fig.suptitle("Simultaneous GD spirals away from the Nash equilibrium; "
-                 "alternating GD orbits it; extragradient and optimistic GD converge", fontsize=12)
+    fig.suptitle("Simultaneous GD spirals out, alternating GD orbits, "
+                 "extragradient and optimistic GD converge", fontsize=11.5)
     fig.tight_layout()
     if path is not None:
         save(fig, path)
@@ -81,7 +81,7 @@ def plot_bilinear(paths, eta, closed_forms=None, marks=None, path=None):
 
 
 @styled
-def plot_dirac_grid(panels, lim=2.0, ncols=4, suptitle=None, density=0.9, path=None):
+def plot_dirac_grid(panels, lim=2.0, ncols=4, suptitle=None, density=0.9, path=None, size=2.35):
     """Dirac-GAN: one small panel per method, its vector field as a streamplot plus trajectories.
 
     panels: list of dicts with keys
@@ -91,12 +91,12 @@ def plot_dirac_grid(panels, lim=2.0, ncols=4, suptitle=None, density=0.9, path=N
         converged: bool, colours the title (green yes / red no)
         note:    optional str printed in the lower-right corner (e.g. final distances)
         hlines:  optional list of psi values drawn dotted (e.g. the WGAN clipping bounds)
-    density: streamline density (lower draws faster).
+    density: streamline density (lower draws faster). size: inches per panel.
     """
     n = len(panels)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 3.5 * nrows), squeeze=False,
-                             sharex=True, sharey=True)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + 0.4, (size + 0.45) * nrows + 0.5),
+                             squeeze=False, sharex=True, sharey=True)
     for ax, pan in zip(axes.flat, panels):
         th, ps, u, v = pan["field"]
         speed = np.hypot(u, v)
@@ -115,7 +115,7 @@ def plot_dirac_grid(panels, lim=2.0, ncols=4, suptitle=None, density=0.9, path=N
                     fontsize=7.5, color=NEUTRAL,
                     bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5})
         ok = pan.get("converged")
-        ax.set_title(pan["title"], fontsize=10,
+        ax.set_title(pan["title"], fontsize=8.5,
                      color={True: "#1a7f1a", False: "#b22222"}.get(ok, "black"))
         ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal")
         ax.xaxis.set_major_locator(ticker.MultipleLocator(1))
@@ -132,8 +132,8 @@ def plot_dirac_grid(panels, lim=2.0, ncols=4, suptitle=None, density=0.9, path=N
     fig.legend(handles + [plt.Line2D([], [], marker="s", ls="", color=NEUTRAL),
                           plt.Line2D([], [], marker="*", ls="", color="black", ms=11)],
                labels + ["start (1, 1)", "equilibrium (0, 0)"],
-               loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.03), frameon=False)
-    fig.suptitle(suptitle or "Dirac-GAN: which training methods converge to (0, 0)?", fontsize=13)
+               loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.03), frameon=False, fontsize=8.5)
+    fig.suptitle(suptitle or "Dirac-GAN: which training methods converge to (0, 0)?", fontsize=11)
     fig.tight_layout(rect=(0, 0.03, 1, 0.97), h_pad=2.2)
     if path is not None:
         save(fig, path)
@@ -147,7 +147,7 @@ def plot_update_eigenvalues(eigenvalues, h, path=None):
     eigenvalues: dict label -> complex array of Jacobian eigenvalues lambda. A step multiplies a
     small deviation by 1 + h*lambda: inside the unit circle it shrinks, outside it grows.
     """
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, ax = plt.subplots(figsize=(9.4, 4.4))
     y = np.linspace(-0.3, 0.3, 400)
     arc = np.sqrt(1 - y**2)                                 # the unit circle near z = 1
     ax.fill_betweenx(y, 0.8, arc, color="#2ca02c", alpha=0.08, lw=0)
@@ -161,10 +161,85 @@ def plot_update_eigenvalues(eigenvalues, h, path=None):
                 ls="", label=f"{label}: |1 + h lambda| = {np.abs(z).max():.4f}")
     ax.set(xlabel="Re(1 + h lambda)", ylabel="Im(1 + h lambda)", xlim=(0.85, 1.05),
            ylim=(-0.23, 0.23),
-           title=f"One simultaneous gradient step (h = {h:g}) near the Dirac-GAN equilibrium:\n"
-                 "purely imaginary eigenvalues (GAN, WGAN) land outside the circle; "
-                 "damping pulls them in")
+           title=f"One gradient step (h = {h:g}) near the Dirac-GAN equilibrium:\n"
+                 "imaginary eigenvalues land outside the circle; damping pulls them in")
     ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8.5)
+    if path is not None:
+        save(fig, path)
+    return fig
+
+
+@styled
+def plot_sweeps(sweeps, tol, r1_limit=None, path=None):
+    """Dirac-GAN sweeps: final distance over (step size, strength), with linear theory's boundary.
+
+    sweeps: {name: {"h" (H,), "strength" (S,), "param", "final" (S, H), "rho" (S, H),
+    "converged" (S, H) bool}}. tol: the convergence tolerance. r1_limit: optional function
+    gamma -> largest stable step, drawn on the panel named "R1".
+    """
+    names = list(sweeps)
+    fig, axes = plt.subplots(1, len(names), figsize=(4.8 * len(names), 4.3), squeeze=False,
+                             layout="constrained")
+    im = None
+    for ax, name in zip(axes[0], names):
+        s = sweeps[name]
+        h, st = np.asarray(s["h"]), np.asarray(s["strength"])
+        xs, ys = np.arange(len(h)), np.arange(len(st))
+        val = np.log10(np.clip(np.nan_to_num(s["final"], nan=1e6, posinf=1e6), 1e-12, 1e6))
+        im = ax.imshow(val, origin="lower", cmap="RdYlGn_r", vmin=-6, vmax=3, aspect="auto")
+        yy, xx = np.nonzero(s["converged"])
+        ax.plot(xx, yy, "o", color="white", mec="black", ms=5, ls="", label=f"converged (< {tol:g})")
+        ax.contour(xs, ys, s["rho"], levels=[1.0], colors="black", linewidths=1.4)
+        ax.plot([], [], color="black", lw=1.4, label="linear theory: |1 + h lambda| = 1")
+        if r1_limit is not None and name == "R1":
+            fine = np.linspace(st.min(), st.max(), 300)
+            lim = np.clip(r1_limit(fine), h.min() / 2, h.max() * 2)
+            ax.plot(np.interp(np.log(lim), np.log(h), xs, left=-0.5, right=len(h) - 0.5),
+                    np.interp(fine, st, ys), color="#1f77b4", lw=1, ls="--",
+                    label="largest stable step (closed form)")
+        ax.set_xticks(xs, [f"{v:g}" for v in h], fontsize=8)
+        ax.set_yticks(ys, [f"{v:g}" for v in st], fontsize=8)
+        ax.set(xlabel="step size h", ylabel=s["param"], title=f"{name}: final distance to (0, 0)")
+        ax.grid(False)
+    axes[0, 0].legend(loc="upper right", fontsize=7.5, framealpha=0.9, frameon=True)
+    cb = fig.colorbar(im, ax=axes, shrink=0.85)
+    cb.set_label("log10 final distance")
+    return _save(fig, path)
+
+
+@styled
+def plot_real_game(runs, dirac, path=None):
+    """A real 1-D GAN's (theta, psi) path beside the Dirac-GAN's, and its distance per step.
+
+    runs: {label: [{"step", "theta", "psi"}, ...]} one per seed. dirac: {label: (T, 2) path}.
+    """
+    fig, (a0, a1) = plt.subplots(1, 2, figsize=(9.6, 4.4), gridspec_kw={"width_ratios": [1, 1.2]})
+    for i, (label, rs) in enumerate(runs.items()):
+        c = CYCLE[i % len(CYCLE)]
+        r = rs[0]
+        a0.plot(r["theta"], r["psi"], color=c, lw=1.0, alpha=0.85, label=label)
+        d = np.asarray(dirac[label])
+        a0.plot(d[:, 0], d[:, 1], color=c, lw=1.0, ls="--", alpha=0.9)
+        for k, r in enumerate(rs):
+            a1.plot(r["step"], np.hypot(r["theta"], r["psi"]), color=c, lw=1.3,
+                    alpha=0.9 if k == 0 else 0.45, label=label if k == 0 else None)
+        a1.plot(np.arange(len(d)), np.hypot(d[:, 0], d[:, 1]), color=c, lw=1, ls="--", alpha=0.8)
+    a0.plot(1, 1, "s", color=NEUTRAL, ms=6)
+    a0.plot(0, 0, "*", color="black", ms=12, zorder=5)
+    a0.plot([], [], color=NEUTRAL, ls="--", label="Dirac-GAN, same step (closed-form field)")
+    a0.set(xlabel="theta: G's mean - data mean", ylabel="psi: D's slope", aspect="equal",
+           xlim=(-1.6, 1.6), ylim=(-1.6, 1.6), title="(a) the path, seed 0")
+    a0.legend(loc="lower left", fontsize=7)
+    a1.set_yscale("log")
+    a1.set(xlabel="training step", ylabel="distance to the equilibrium (log)", title="(b) distance, every seed")
+    a1.set_ylim(1e-6, 4)
+    a1.legend(loc="lower left", fontsize=7.5)
+    fig.suptitle("The Dirac-GAN in a real 1-D GAN (tinygan's Trainer, minibatches, SGD)", fontsize=11.5)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _save(fig, path):
     if path is not None:
         save(fig, path)
     return fig

@@ -1,4 +1,4 @@
-"""Figures for the probes: generator costs, a frozen generator, the parallel lines.
+"""Figures for the probes: generator costs, frozen generators, instance noise, Thm 2.5, the parallel lines.
 
 Every function takes data (computed by tinygan.lab.saturation, tinygan.lab.parallel_lines or a demo), returns the Figure, and
 saves it when given a path.
@@ -31,7 +31,7 @@ def plot_generator_costs(d, costs, slopes, marks=None, path=None):
     d: (K,) values of D(G(z)) in (0, 1). costs, slopes: dict name -> (K,) arrays.
     marks: optional dict name -> value of J at D = 0.5, drawn as labelled points.
     """
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12.5, 5))
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.4, 4.4))
     for name in costs:
         c = COLORS.get(name, NEUTRAL)
         ax0.plot(d, costs[name], color=c, lw=2.2, label=LABELS.get(name, name))
@@ -49,15 +49,15 @@ def plot_generator_costs(d, costs, slopes, marks=None, path=None):
                  xytext=(0.12, 2.6), fontsize=8.5, color=MINIMAX,
                  arrowprops=dict(arrowstyle="->", color=MINIMAX))
     ax0.set(xlabel="D(G(z))   (0: D is sure the sample is fake)",
-            ylabel="generator cost J  (tutorial's convention, with 1/2)",
-            ylim=(-10, 5), xlim=(0, 1), title="Generator costs (Goodfellow 2016, Fig. 16)")
+            ylabel="generator cost J  (with the tutorial's 1/2)",
+            ylim=(-10, 5), xlim=(0, 1), title="Generator costs (as in Goodfellow 2016, Fig. 16)")
     ax0.legend(loc="upper right", fontsize=8.5)
     ax0.text(0.97, 0.80, "tinygan's losses.py has no 1/2:\nits minimax loss log(1 - D) is 2J",
              transform=ax0.transAxes, ha="right", va="top", fontsize=8, color=NEUTRAL)
     ax1.set_yscale("log")
     ax1.set(xlabel="D(G(z))", ylabel="|dJ / d logit|  (log scale)",
             xlim=(0, 1), ylim=(1e-4, 1e2),
-            title="Slope w.r.t. D's logit: it multiplies G's whole gradient")
+            title="Slope in D's logit: a factor of G's gradient")
     ax1.annotate("minimax: |dJ/dl| = D/2 -> 0\nexactly where G needs to learn",
                  (0.002, 1e-3), xytext=(0.12, 2e-4), fontsize=8.5, color=MINIMAX,
                  arrowprops=dict(arrowstyle="->", color=MINIMAX))
@@ -65,8 +65,7 @@ def plot_generator_costs(d, costs, slopes, marks=None, path=None):
                  fontsize=8.5, color=NONSAT, arrowprops=dict(arrowstyle="->", color=NONSAT))
     ax1.axvspan(0, 0.1, color=MINIMAX, alpha=0.06, lw=0)
     ax1.legend(loc="upper left", fontsize=8.5)
-    fig.suptitle("The minimax cost is flat where G is bad: a confident D leaves G no gradient; "
-                 "-log D keeps it", fontsize=12)
+    fig.suptitle("The minimax cost is flat where G is bad; -log D keeps a slope", fontsize=12)
     fig.tight_layout()
     return _finish(fig, path)
 
@@ -77,117 +76,62 @@ def _log_axis(ax):
     ax.yaxis.set_minor_formatter(ticker.NullFormatter())
 
 
-@styled
-def plot_frozen_generator(runs, noise_label, setup=None, path=None):
-    """Arjovsky & Bottou (2017), Figs 1-3 on a toy: D's error and G's gradient norm, log scale.
+def _mean_bars(ax, t, values, fmt, **kw):
+    """Mean over seeds (rows of values) as markers, the min-max spread as error bars."""
+    v = np.asarray(values, dtype=float)
+    m = v.mean(axis=0)
+    err = np.vstack([m - v.min(axis=0), v.max(axis=0) - m])
+    return ax.errorbar(t, m, yerr=err, fmt=fmt, capsize=2.5, **kw)
 
-    runs: {"plain": result, "noise": result}, each a dict from probes.train_d_against_frozen_g
-    (step, d_loss, grad_norm {"minimax", "nonsaturating"}). noise_label: e.g. "sigma = 0.3".
-    setup: optional (data samples, generator samples), both (N, 2), drawn as a first panel.
+
+@styled
+def plot_parallel_lines(t, S, js_noise_curve, noise, gp=None, path=None):
+    """WGAN's Example 1 over seeds: JS (with and without noise), W1, the clipped critic, G's gradient.
+
+    t: (T,) thetas. S: dict of (seeds, T) arrays from parallel_lines.parallel_lines_sweep (js_est,
+    js_noise, w1_gp, clip_gap, clip_lipschitz, grad_minimax, grad_nonsat, grad_critic, grad_clip).
+    js_noise_curve: (x, y), the blurred JS by numerical integration; noise: its sigma. gp: the WGAN-GP
+    weight lambda (draws the best penalised critic, |theta| + theta^2 / (2 lambda)).
     """
-    if setup is not None:
-        fig, axes = plt.subplots(1, 4, figsize=(19, 4.6), gridspec_kw={"width_ratios": [0.8, 1, 1, 1]})
-        plot_frozen_setup(*setup, ax=axes[0])
-        axes = axes[1:]
-    else:
-        fig, axes = plt.subplots(1, 3, figsize=(15.5, 4.6))
-    ax0 = axes[0]
-    for key, ls, label in (("plain", "-", "no noise"), ("noise", "--", f"instance noise {noise_label}")):
-        r = runs[key]
-        ax0.plot(r["step"][1:], r["d_loss"][1:], color=NEUTRAL, ls=ls, lw=2, label=label)
-    _log_axis(ax0)
-    ax0.set(xlabel="discriminator steps (generator frozen)",
-            ylabel="D's error: cross-entropy L_D (log scale)",
-            title="A fresh D separates the disjoint supports:\nits error goes to ~0 (noise stops it)")
-    ax0.legend(loc="lower left")
-    for ax, key, title in ((axes[1], "plain", "No noise: the minimax gradient vanishes,\n"
-                                                "the non-saturating one grows"),
-                           (axes[2], "noise", f"Instance noise ({noise_label}):\n"
-                                              "both gradients stay alive")):
-        r = runs[key]
-        for cost in ("minimax", "nonsaturating"):
-            ax.plot(r["step"][1:], r["grad_norm"][cost][1:], color=COLORS[cost], lw=1.6,
-                    label=f"{cost}: {'log(1 - D)' if cost == 'minimax' else '-log D'}")
-        _log_axis(ax)
-        ax.set(xlabel="discriminator steps (generator frozen)",
-               ylabel="||grad_theta L_G||  (log scale)", title=title)
-        ax.legend(loc="lower left")
-    lo = min(np.min(runs[k]["grad_norm"][c][1:]) for k in runs for c in ("minimax", "nonsaturating"))
-    hi = max(np.max(runs[k]["grad_norm"][c][1:]) for k in runs for c in ("minimax", "nonsaturating"))
-    for ax in axes[1:]:
-        ax.set_ylim(lo / 2, hi * 2)       # the same scale, so the two panels compare at a glance
-    fig.suptitle("Frozen generator, discriminator trained from scratch "
-                 "(Arjovsky & Bottou 2017, Figs 1-3, on a 2-D toy)", fontsize=12)
-    fig.tight_layout()
-    return _finish(fig, path)
-
-
-@styled
-def plot_frozen_setup(data_x, fake_x, ax=None, path=None):
-    """The frozen experiment's layout: the data and the generator's samples, side by side."""
-    fig = None
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(4.2, 4.2))
-    ax.scatter(*data_x.T, s=4, color=CYCLE[0], label="data (a segment)")
-    ax.scatter(*fake_x.T, s=4, color=MINIMAX, label="frozen G(z) (a curve)")
-    ax.set(aspect="equal", xlabel="x_1", ylabel="x_2", title="Disjoint low-dimensional supports")
-    ax.legend(loc="upper left", markerscale=3)
-    if fig is not None:
-        fig.tight_layout()
-        return _finish(fig, path)
-    return ax
-
-
-@styled
-def plot_parallel_lines(sweep, gp=None, path=None):
-    """WGAN's Example 1: JS and W1 against theta, closed form and estimated, and G's gradient.
-
-    sweep: the dict from probes.parallel_lines_sweep. gp: the WGAN-GP weight lambda; when
-    given, the best critic under the soft penalty, |theta| + theta^2 / (2 lambda), is drawn.
-    """
-    t = sweep["theta"]
     fine = np.linspace(t.min(), t.max(), 801)
-    fig, (ax0, ax1, ax2) = plt.subplots(1, 3, figsize=(16, 4.8))
-    # JS: log 2 everywhere but 0, where it drops to 0 (drawn as a jump with an open circle)
-    ax0.plot(fine[fine < 0], np.full((fine < 0).sum(), np.log(2)), color=NEUTRAL, lw=2,
-             label="closed form: log 2 for theta != 0")
-    ax0.plot(fine[fine > 0], np.full((fine > 0).sum(), np.log(2)), color=NEUTRAL, lw=2)
-    ax0.plot(0, np.log(2), "o", mfc="white", mec=NEUTRAL, ms=9, zorder=4)
-    ax0.plot(0, 0, "o", mfc="white", mec=NEUTRAL, mew=2, ms=11, zorder=4,
-             label="closed form: 0 at theta = 0")
-    ax0.plot(t, sweep["js_est"], "o", color=MINIMAX, ms=6, zorder=5,
-             label="from a trained D: log 2 - L_D/2")
-    ax0.set(xlabel="theta  (generator's line at x_1 = theta, data at 0)", ylabel="JS(P_0 || P_theta)",
-            ylim=(-0.05, 0.85), title="Jensen-Shannon is flat: log 2 at every distance")
-    ax0.axhline(np.log(2), color=NEUTRAL, lw=0.6, ls=":")
-    ax0.legend(loc="center right")
-    ax1.plot(fine, np.abs(fine), color=NEUTRAL, lw=2, label="closed form: |theta|")
+    fig, axes = plt.subplots(2, 2, figsize=(9.6, 7.8))
+    (a0, a1), (a2, a3) = axes
+    for side in (fine < 0, fine > 0):
+        a0.plot(fine[side], np.full(side.sum(), np.log(2)), color=NEUTRAL, lw=2,
+                label="closed form: log 2 (theta != 0)" if side[0] else None)
+    a0.plot(0, 0, "o", mfc="white", mec=NEUTRAL, mew=2, ms=9, zorder=4, label="closed form: 0 at theta = 0")
+    _mean_bars(a0, t, S["js_est"], "o", color=MINIMAX, ms=5, label="trained D: log 2 - L_D/2")
+    a0.plot(*js_noise_curve, color=NONSAT, lw=1.5, label=f"blurred by N(0, {noise:g}^2): integral")
+    _mean_bars(a0, t, S["js_noise"], "s", color=NONSAT, ms=5, mfc="white", label="trained D with that noise")
+    a0.set(xlabel="theta", ylabel="JS(P_0, P_theta)", ylim=(-0.05, 0.85),
+           title="(a) JS: flat without noise, a slope with it")
+    a0.legend(loc="lower left", fontsize=7.5)
+    a1.plot(fine, np.abs(fine), color=NEUTRAL, lw=2, label="closed form W1 = |theta|")
     if gp:
-        ax1.plot(fine, np.abs(fine) + fine ** 2 / (2 * gp), color=COLORS["wgan-gp"], lw=1,
-                 ls="--", label=f"best critic under the soft penalty: |theta| + theta^2/{2 * gp:g}")
-    ax1.plot(t, sweep["w1_gp"], "o", color=COLORS["wgan-gp"], ms=6,
-             label="WGAN-GP critic: E f(real) - E f(fake)")
-    if np.all(np.isfinite(sweep["w1_clip"])):
-        ax1.plot(t, sweep["w1_clip"], "s", mfc="none", mec=COLORS["wgan-clip"], ms=7, mew=1.5,
-                 label="clipped critic, gap / measured Lipschitz K")
-    ax1.set(xlabel="theta", ylabel="W1(P_0, P_theta)",
-            title="Wasserstein-1 grows with the distance: |theta|")
-    ax1.legend(loc="upper center", fontsize=8)
-    # G's gradient dL_G/dtheta: symmetric log scale, the minimax values are tiny
-    ax2.plot(t, sweep["grad_minimax"], "o-", color=MINIMAX, ms=5, lw=1.2,
-             label="GAN, minimax log(1 - D)")
-    ax2.plot(t, sweep["grad_nonsat"], "o-", color=NONSAT, ms=5, lw=1.2,
-             label="GAN, non-saturating -log D")
-    ax2.plot(t, sweep["grad_critic"], "o-", color=COLORS["critic"], ms=5, lw=1.2,
-             label="WGAN-GP critic, -E f(fake)")
-    ax2.plot(fine, np.sign(fine), color=NEUTRAL, lw=1, ls="--", label="dW1/dtheta = sign(theta)")
-    ax2.set_yscale("symlog", linthresh=1e-3)
-    ax2.axhline(0, color=NEUTRAL, lw=0.6)
-    ax2.set(xlabel="theta", ylabel="dL_G / dtheta  (symlog; sign(theta): descent goes home)",
-            title="The gradient a trained D / critic hands G at theta")
-    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8)
-    fig.suptitle("WGAN's parallel lines: JS cannot tell near from far, W1 can, "
-                 "and only the critic's gradient is steady and points home", fontsize=12)
+        a1.plot(fine, np.abs(fine) + fine ** 2 / (2 * gp), color=COLORS["wgan-gp"], lw=1, ls="--",
+                label=f"best penalised critic |theta| + theta^2/{2 * gp:g}")
+    _mean_bars(a1, t, S["w1_gp"], "o", color=COLORS["wgan-gp"], ms=5, label="WGAN-GP critic's gap")
+    a1.set(xlabel="theta", ylabel="E f(real) - E f(fake)", title="(b) a penalised critic reads W1")
+    a1.legend(loc="upper center", fontsize=7.5)
+    _mean_bars(a2, t, S["clip_gap"], "s", color=COLORS["wgan-clip"], ms=5, mfc="white",
+               label="clipped critic's raw gap")
+    k = np.nanmean(S["clip_lipschitz"], axis=0)
+    a2.plot(t, k * np.abs(t), color=COLORS["wgan-clip"], lw=1, ls=":", label="measured K x |theta|")
+    a2.ticklabel_format(axis="y", style="sci", scilimits=(-2, 2))
+    a2.set(xlabel="theta", ylabel="E f(real) - E f(fake)  (raw, not divided by K)",
+           title=f"(c) clipped critic: K ~ {np.nanmean(S['clip_lipschitz']):.0e}, a shrunken W1")
+    a2.legend(loc="upper center", fontsize=7.5)
+    for key, color, label in (("grad_minimax", MINIMAX, "GAN, minimax"),
+                              ("grad_nonsat", NONSAT, "GAN, non-saturating"),
+                              ("grad_critic", COLORS["critic"], "WGAN-GP critic"),
+                              ("grad_clip", COLORS["wgan-clip"], "clipped critic")):
+        _mean_bars(a3, t, S[key], "o-", color=color, ms=4, lw=1, label=label)
+    a3.plot(fine, np.sign(fine), color=NEUTRAL, lw=1, ls="--", label="dW1/dtheta = sign(theta)")
+    a3.set_yscale("symlog", linthresh=1e-3)
+    a3.axhline(0, color=NEUTRAL, lw=0.6)
+    a3.set(xlabel="theta", ylabel="dL_G/dtheta (symlog)", title="(d) the gradient handed to G")
+    a3.legend(loc="upper left", fontsize=7, ncol=1)
+    fig.suptitle("WGAN's parallel lines: JS cannot tell near from far, W1 can", fontsize=12)
     fig.tight_layout()
     return _finish(fig, path)
 
@@ -196,30 +140,165 @@ def plot_parallel_lines(sweep, gp=None, path=None):
 def plot_far_start(runs, colors=None, path=None):
     """GANs whose generator starts far from the data line: distance and pull, against steps.
 
-    runs: dict label -> result of probes.train_from_far (step, distance, pull).
-    colors: optional dict label -> colour.
+    runs: per seed a dict label -> {"step", "distance", "pull"} (parallel_lines.train_from_far),
+    or one such dict. colors: optional dict label -> colour.
     """
+    runs = [runs] if isinstance(runs, dict) else list(runs)
     colors = colors or {}
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(13, 4.8))
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.6, 4.0))
     floor = 1e-45            # a pull at or below this (or pointing away) is drawn on the floor
-    for i, (label, r) in enumerate(runs.items()):
-        c = colors.get(label, CYCLE[i % len(CYCLE)])
-        ax0.plot(r["step"], r["distance"], color=c, lw=2.2, label=label)
-        pull = np.asarray(r["pull"])
-        ax1.plot(r["step"], np.maximum(pull, floor), color=c, lw=2.2, label=label)
-        away = pull <= floor
-        if away.any():
-            ax1.plot(r["step"][away], np.full(away.sum(), floor), "v", color=c, ms=5)
+    for s, seed_runs in enumerate(runs):
+        for i, (label, r) in enumerate(seed_runs.items()):
+            c = colors.get(label, CYCLE[i % len(CYCLE)])
+            kw = dict(color=c, lw=1.8, alpha=0.9 if s == 0 else 0.45, label=label if s == 0 else None)
+            ax0.plot(r["step"], r["distance"], **kw)
+            pull = np.asarray(r["pull"])
+            ax1.plot(r["step"], np.maximum(pull, floor), **kw)
+            away = pull <= floor
+            if away.any():
+                ax1.plot(np.asarray(r["step"])[away], np.full(away.sum(), floor), "v", color=c, ms=4)
     _log_axis(ax0)
-    ax0.set(xlabel="generator steps", ylabel="mean distance of G's samples to the data line (log)",
+    ax0.set(xlabel="generator steps", ylabel="distance to the data line (log)",
             title="Who reaches the data from 3 units away?")
-    ax0.legend(loc="lower left")
+    ax0.legend(loc="lower left", fontsize=8)
     _log_axis(ax1)
-    ax1.set(xlabel="generator steps",
-            ylabel="median pull towards the data, -dL_G/dx_1 (log)",
-            title="What the typical sample is told: move home, with what force?")
-    ax1.legend(loc="lower left")
-    fig.suptitle("Generator started far from the data line, D (critic) trained 5 steps per G step",
-                 fontsize=12)
+    ax1.set(xlabel="generator steps", ylabel="median pull towards the data (log)",
+            title="With what force is a sample pulled home?")
+    fig.suptitle("Generator started far from the data line; D (critic) trained 5 steps per G step",
+                 fontsize=11)
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def _seed_lines(ax, runs, key, color, label, lw=1.4):
+    """One line per seed (the first labelled), x = run["step"][1:], y = key (a path into run)."""
+    for i, r in enumerate(runs):
+        y = r
+        for part in key:
+            y = y[part]
+        ax.plot(r["step"][1:], np.asarray(y)[1:], color=color, lw=lw, alpha=0.9 if i == 0 else 0.45,
+                label=label if i == 0 else None)
+
+
+@styled
+def plot_frozen_budgets(budgets, path=None):
+    """Arjovsky & Bottou's Figs 1-3 for generators frozen after several training budgets.
+
+    budgets: list of dicts {"label", "data" (n, 2), "fake" (m, 2), "runs": [result, ...]} with
+    each result from saturation.train_d_against_frozen_g(..., bound=True) (one per seed).
+    One row per budget: the samples; D's loss; G's gradient norms with Thm 2.4's bound.
+    """
+    n = len(budgets)
+    fig, axes = plt.subplots(n, 3, figsize=(9.6, 2.9 * n + 0.5), squeeze=False,
+                             gridspec_kw={"width_ratios": [0.75, 1, 1]})
+    lo = min(np.min(r["grad_norm"][c][1:]) for b in budgets for r in b["runs"]
+             for c in ("minimax", "nonsaturating"))
+    hi = max(np.max(r["grad_norm"][c][1:]) for b in budgets for r in b["runs"]
+             for c in ("minimax", "nonsaturating"))
+    for (a0, a1, a2), b in zip(axes, budgets):
+        a0.scatter(*np.asarray(b["data"]).T, s=3, color=CYCLE[0], label="data")
+        a0.scatter(*np.asarray(b["fake"]).T, s=3, color=MINIMAX, label="frozen G(z)")
+        a0.set(aspect="equal", xlim=(-1.3, 1.6), ylim=(-1.5, 1.3), xticks=[-1, 0, 1], yticks=[-1, 0, 1])
+        a0.set_title(b["label"], fontsize=10, loc="left")
+        _seed_lines(a1, b["runs"], ("d_loss",), NEUTRAL, "D's loss L_D")
+        _log_axis(a1)
+        a1.set_ylim(1e-7, 3)
+        a1.set_ylabel("D's loss (log)")
+        _seed_lines(a2, b["runs"], ("grad_norm", "minimax"), MINIMAX, "minimax log(1 - D)")
+        _seed_lines(a2, b["runs"], ("grad_norm", "nonsaturating"), NONSAT, "non-saturating -log D")
+        for i, r in enumerate(b["runs"]):
+            if "bound" in r:
+                bound = np.where(np.isfinite(r["bound"]), r["bound"], np.nan)
+                a2.plot(r["step"][1:], bound[1:], color=MINIMAX, ls="--", lw=1,
+                        alpha=0.8 if i == 0 else 0.35, label="Thm 2.4 bound M eps/(1-eps)" if i == 0 else None)
+        _log_axis(a2)
+        a2.set_ylim(lo / 3, hi * 3)
+        a2.set_ylabel("||grad_theta L_G|| (log)")
+    axes[0, 0].legend(loc="upper left", markerscale=3, fontsize=8)
+    axes[0, 2].legend(loc="lower left", fontsize=8)
+    axes[0, 1].set_title("a fresh D trained against it", fontsize=10, loc="left")
+    axes[0, 2].set_title("G's gradient norm (a line per seed)", fontsize=10, loc="left")
+    for ax in axes[-1, 1:]:
+        ax.set_xlabel("D steps (G frozen)")
+    fig.suptitle("Frozen generators, fresh discriminators (Arjovsky & Bottou 2017, Figs 1-3, on a 2-D toy)",
+                 fontsize=11.5)
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+@styled
+def plot_noise_remedy(noisy_runs, games, noise_label, near=None, path=None):
+    """Instance noise, constant on a frozen G, then annealed in a minimax GAN.
+
+    noisy_runs: one train_d_against_frozen_g result per seed (trained with noise).
+    games: per seed a dict {variant label: saturation.train_generator result} (step, distance)
+    and, when present, "g_grad_norm" per game step.
+    """
+    fig, (a0, a1, a2) = plt.subplots(1, 3, figsize=(9.8, 3.7))
+    _seed_lines(a0, noisy_runs, ("grad_norm", "minimax"), MINIMAX, "minimax log(1 - D)")
+    _seed_lines(a0, noisy_runs, ("grad_norm", "nonsaturating"), NONSAT, "non-saturating -log D")
+    _seed_lines(a0, noisy_runs, ("d_loss",), NEUTRAL, "D's loss", lw=1)
+    _log_axis(a0)
+    lo = min(np.min(r["d_loss"][1:]) for r in noisy_runs)
+    a0.set_ylim(bottom=lo / 20)                     # room for the legend under the curves
+    a0.set(xlabel="D steps (G frozen)", ylabel="gradient norm, D's loss (log)",
+           title=f"(a) frozen G, noise {noise_label}")
+    a0.legend(loc="lower left", fontsize=7.5)
+    colors = {0: MINIMAX, 1: NONSAT}
+    for i, g in enumerate(games):
+        for k, (label, r) in enumerate(g.items()):
+            a1.plot(r["step"], r["distance"], color=colors.get(k, CYCLE[k]), lw=1.6,
+                    alpha=0.9 if i == 0 else 0.45, label=label if i == 0 else None)
+            g = np.asarray(r["g_grad_norm"], dtype=float)
+            w = min(9, len(g))
+            smooth = np.convolve(g, np.ones(w) / w, mode="valid")
+            a2.plot(np.arange(len(smooth)) + (w + 1) // 2, smooth, color=colors.get(k, CYCLE[k]),
+                    lw=1.3, alpha=0.9 if i == 0 else 0.45, label=label if i == 0 else None)
+    if near:
+        a1.axhline(near, color=NEUTRAL, ls=":", lw=1, label=f"within {near} of the data")
+    _log_axis(a1)
+    a1.set(xlabel="game steps", ylabel="G's distance to the data (log)",
+           title="(b) minimax GAN vs a pretrained D")
+    a1.legend(loc="upper right", fontsize=7.5)
+    _log_axis(a2)
+    a2.set(xlabel="game steps", ylabel="||grad_theta L_G|| (log, smoothed)",
+           title="(c) G's gradient in those runs")
+    a2.legend(loc="lower right", fontsize=7.5)
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+@styled
+def plot_objectives_1d(x, pdfs, objectives, path=None):
+    """Thm 2.5 in 1-D: the data and some generators (left), what each cost charges them (right).
+
+    x: (K,) grid. pdfs: {label: (K,) density}, the last one being the data. objectives:
+    {label: {"nonsaturating", "minimax", "max_likelihood"}} for the same labels.
+    """
+    fig, (a0, a1) = plt.subplots(1, 2, figsize=(9.6, 3.6), gridspec_kw={"width_ratios": [1, 1.1]})
+    labels = list(pdfs)
+    styles = [dict(color=MINIMAX, lw=2), dict(color=CYCLE[3], lw=2), dict(color=CYCLE[0], lw=0, alpha=0.25)]
+    for label, st in zip(labels, styles):
+        if label == labels[-1]:
+            a0.fill_between(x, pdfs[label], color=CYCLE[0], alpha=0.25, label=label)
+        else:
+            a0.plot(x, pdfs[label], label=label, **st)
+    a0.set(xlabel="x", ylabel="density", title="The data (shaded) and two generators")
+    a0.legend(loc="upper left", fontsize=8)
+    costs = ("nonsaturating", "minimax", "max_likelihood")
+    names = {"nonsaturating": "-log D:\nKL(Pg||Pr) - 2 JS", "minimax": "minimax:\n2 JS - log 4",
+             "max_likelihood": "max. likelihood:\nKL(Pr||Pg)"}
+    width = 0.38
+    for k, label in enumerate(labels[:2]):
+        vals = [objectives[label][c] for c in costs]
+        pos = np.arange(len(costs)) + (k - 0.5) * width
+        a1.bar(pos, vals, width, color=styles[k]["color"], label=label)
+        for p, v in zip(pos, vals):
+            a1.text(p, v, f"{v:.2f}", ha="center", va="bottom" if v >= 0 else "top", fontsize=8)
+    a1.axhline(0, color=NEUTRAL, lw=0.8)
+    a1.set_xticks(np.arange(len(costs)), [names[c] for c in costs], fontsize=8.5)
+    a1.set_yscale("symlog", linthresh=1)
+    a1.set(ylabel="cost (symlog; lower is better for G)", title="What each cost charges them")
+    a1.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return _finish(fig, path)

@@ -69,7 +69,7 @@ NOISE = 0.2           # <- and this: instance noise on D's inputs (0 turns it of
 trainer = Trainer(Config(data="ring", loss=LOSS, noise=NOISE, steps=400, g_hidden=(64, 64),
                          d_hidden=(64, 64), batch_size=128, eval_every=100, seed=0))
 trainer.train(progress=True)
-print(trainer.evaluations[-1])
+print({k: trainer.evaluations[-1][k] for k in ("modes", "n_modes", "high_quality")})
 fig = plot_snapshot(snapshot(trainer))"""),
     dict(
         file="q2_js_vs_wasserstein.ipynb", name="js_vs_wasserstein", q="Q2",
@@ -85,21 +85,35 @@ smooth function of theta again.
 with it; the WGAN-GP critic's estimate tracking |theta|; the gradient each hands a generator;
 then three GANs started 3 units away: who gets home.""",
         train="""\
-# A WGAN-GP on the parallel lines, its generator a 1-D noise mapped to the plane.
-trainer = Trainer(Config(data="parallel_lines", loss="wasserstein", gp=10.0, z_dim=1,
-                         g_hidden=(32, 32), d_hidden=(64, 64), batch_size=64, steps=300,
-                         eval_every=100, seed=0))
+# A WGAN-GP on the parallel lines, its generator started 3 units right of the data line, as
+# in the demo: G's last layer shrunk so its samples form a small patch, then shifted.
+import numpy as np
+
+
+def far_gan(loss, gp, steps=200, start=(3.0, 0.5), seed=0):
+    trainer = Trainer(Config(data="parallel_lines", loss=loss, gp=gp, z_dim=1, g_hidden=(32, 32),
+                             d_hidden=(64, 64), batch_size=64, d_steps=5, steps=steps,
+                             noise=0.0, ema=0.0, eval_every=0, seed=seed))
+    last = trainer.G.n_layers
+    trainer.G.params[f"W{last}"] *= 0.3
+    trainer.G.params[f"b{last}"] += np.asarray(start, dtype=trainer.dtype)
+    return trainer
+
+
+VIEW = np.array([[-0.6, 3.8], [-0.4, 1.4]])      # the drawn region: x_1 and x_2 limits
+trainer = far_gan("wasserstein", gp=10.0)
+fig = plot_snapshot(snapshot(trainer, limits=VIEW))     # before: arrows point home
 trainer.train(progress=True)
-fig = plot_snapshot(snapshot(trainer))""",
-        hands_on_md="Swap the critic for a discriminator (`\"minimax\"` with `GP = 0.0`): the "
-                    "background becomes D's probability; how long are G's arrows now?",
+fig = plot_snapshot(snapshot(trainer, limits=VIEW))     # after 200 steps""",
+        hands_on_md="Swap the critic for a discriminator: `(\"minimax\", 0.0)` or "
+                    "`(\"nonsaturating\", 0.0)`. The background becomes D's probability; how "
+                    "long are G's arrows now, and does G get home?",
         hands_on="""\
-LOSS, GP = "wasserstein", 10.0     # <- change this: ("minimax", 0.0), ("nonsaturating", 0.0)
-trainer = Trainer(Config(data="parallel_lines", loss=LOSS, gp=GP, z_dim=1, g_hidden=(32, 32),
-                         d_hidden=(64, 64), batch_size=64, steps=300, eval_every=100, seed=0))
+LOSS, GP = "minimax", 0.0     # <- change this: ("nonsaturating", 0.0), ("wasserstein", 10.0)
+trainer = far_gan(LOSS, GP)
 trainer.train(progress=True)
-print(trainer.evaluations[-1])
-fig = plot_snapshot(snapshot(trainer))"""),
+print(f"mean distance of G's samples to the data line: {np.abs(trainer.sample(1000)[:, 0]).mean():.2f}")
+fig = plot_snapshot(snapshot(trainer, limits=VIEW))"""),
     dict(
         file="q3_mode_collapse.ipynb", name="mode_collapse", q="Q3",
         title="Why does the generator collapse onto a few modes, and what helps?",
@@ -143,28 +157,36 @@ penalty (R1) makes the equilibrium attract.
 **What to look at:** the radius of each method's path against the step, beside its closed
 form; the Dirac-GAN's vector fields; the eigenvalues of each update; a real 1-D GAN.""",
         train="""\
-# The bilinear game x * y yourself: four ways of taking gradient steps from (1, 1).
+# The bilinear game x * y yourself: four ways of taking gradient steps from (1, 1),
+# each radius beside its closed form (tinygan/lab/games.py derives them).
+import numpy as np
+
 from tinygan.lab import games
 from tinygan.plots.games import plot_bilinear
 
-ETA, STEPS = 0.1, 200
-paths = {m: games.bilinear(m, 1.0, 1.0, ETA, STEPS)
-         for m in ("simultaneous", "alternating", "extragradient", "optimistic")}
-fig = plot_bilinear(paths, ETA)""",
+
+def bilinear_figure(eta, steps=200):
+    paths = {m: games.bilinear(m, 1.0, 1.0, eta, steps)
+             for m in ("simultaneous", "alternating", "extragradient", "optimistic")}
+    r0, t = np.sqrt(2.0), np.arange(steps + 1)
+    closed = {"simultaneous": games.simultaneous_radius(r0, eta, t),
+              "extragradient": r0 * games.extragradient_factor(eta) ** t}
+    return plot_bilinear(paths, eta, closed_forms=closed)
+
+
+fig = bilinear_figure(0.1)""",
         hands_on_md="Make the step bigger or smaller (`ETA`). Which methods still converge? "
                     "Then train a small GAN with a zero-centred gradient penalty on real data "
                     "(`R1`) and without.",
         hands_on="""\
 ETA = 0.1     # <- change this: 0.01, 0.5, 1.0
-paths = {m: games.bilinear(m, 1.0, 1.0, ETA, 200)
-         for m in ("simultaneous", "alternating", "extragradient", "optimistic")}
-fig = plot_bilinear(paths, ETA)
+fig = bilinear_figure(ETA)
 
 R1 = 1.0      # <- and this: the R1 penalty on D (0 turns it off)
 trainer = Trainer(Config(data="ring", r1=R1, steps=300, g_hidden=(64, 64), d_hidden=(64, 64),
                          batch_size=128, eval_every=100, seed=0))
 trainer.train(progress=True)
-print(trainer.evaluations[-1])"""),
+print({k: trainer.evaluations[-1][k] for k in ("modes", "n_modes", "high_quality", "sliced_w")})"""),
     dict(
         file="q5_loss_curves.ipynb", name="loss_curves", q="Q5",
         title="What do the loss curves tell you, and what don't they?",
@@ -331,6 +353,8 @@ def main():
     books = {q["file"]: question_notebook(q) for q in QUESTIONS}
     books["ex01_linear_layer.ipynb"] = new_notebook(cells=EXERCISE, metadata=KERNEL)
     for name, nb in books.items():
+        for i, cell in enumerate(nb.cells):
+            cell.id = f"{Path(name).stem[:4]}-{i:02d}"     # stable ids: regenerating changes nothing
         nbformat.validate(nb)
         nbformat.write(nb, HERE / name)
         print("wrote", HERE / name)

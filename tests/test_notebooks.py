@@ -49,6 +49,24 @@ def test_there_is_a_notebook_per_question_and_one_exercise():
     assert any(n.startswith("ex01") for n in names), names
 
 
+def test_notebooks_are_what_the_generator_writes(tmp_path, monkeypatch):
+    """notebooks/make_notebooks.py is the source: the committed files hold the same cells."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_notebooks", ROOT / "notebooks" / "make_notebooks.py")
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    monkeypatch.setattr(make, "HERE", tmp_path)
+    make.main()
+    written = sorted(p.name for p in tmp_path.glob("*.ipynb"))
+    assert written == [p.name for p in NOTEBOOKS]
+    for path in NOTEBOOKS:
+        fresh, committed = (nbformat.read(p, as_version=4) for p in (tmp_path / path.name, path))
+        assert ([(c.cell_type, c.source) for c in fresh.cells]
+                == [(c.cell_type, c.source) for c in committed.cells]), \
+            f"{path.name} differs from make_notebooks.py: rerun python notebooks/make_notebooks.py"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_is_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)

@@ -20,7 +20,14 @@ from tinygan import Trainer, Config
 from tinygan.demos import registry
 from tinygan.demos.common import checks_text, format_table
 from tinygan.lab.landscape import snapshot
-from tinygan.plots import plot_curves, plot_snapshot"""
+from tinygan.plots import plot_curves, plot_snapshot
+
+# The small recipe of these notebooks: 2,000 steps of 64-unit networks, a few seconds on one
+# core; instance noise annealed over the first 800 steps; no running average of G's weights
+# (ema=0), which pays off only in longer runs. Config() alone is the full recipe (6,000 steps).
+SMALL = Config(data="ring", steps=2000, g_hidden=(64, 64), d_hidden=(64, 64), batch_size=128,
+               g_lr=2e-3, d_lr=2e-3, noise=0.2, noise_anneal_steps=800, ema=0.0,
+               eval_every=200, seed=0)"""
 
 DEMO = """\
 # The demo at its quick size (one seed, fewer steps: a look, not the evidence; for that,
@@ -57,8 +64,7 @@ for -log D; instance noise keeping it alive.""",
         train="""\
 # A small GAN on the ring of 8 Gaussians with Goodfellow's original (minimax) cost.
 # G's loss curve, panel (a), and D's accuracy, panel (b), tell you who is winning.
-trainer = Trainer(Config(data="ring", loss="minimax", steps=400, g_hidden=(64, 64),
-                         d_hidden=(64, 64), batch_size=128, eval_every=100, seed=0))
+trainer = Trainer(SMALL, loss="minimax")
 trainer.train(progress=True)
 fig = plot_curves(trainer.history, trainer.evaluations, loss=trainer.config.loss)""",
         hands_on_md="Try `\"nonsaturating\"` (the -log D cost) and `noise=0.0` (no instance noise): "
@@ -66,8 +72,7 @@ fig = plot_curves(trainer.history, trainer.evaluations, loss=trainer.config.loss
         hands_on="""\
 LOSS = "minimax"      # <- change this: "minimax" or "nonsaturating"
 NOISE = 0.2           # <- and this: instance noise on D's inputs (0 turns it off)
-trainer = Trainer(Config(data="ring", loss=LOSS, noise=NOISE, steps=400, g_hidden=(64, 64),
-                         d_hidden=(64, 64), batch_size=128, eval_every=100, seed=0))
+trainer = Trainer(SMALL, loss=LOSS, noise=NOISE)
 trainer.train(progress=True)
 print({k: trainer.evaluations[-1][k] for k in ("modes", "n_modes", "high_quality")})
 fig = plot_snapshot(snapshot(trainer))"""),
@@ -129,8 +134,7 @@ run on the ring and on the 5 x 5 grid; the like-with-like comparison of tinygan'
 with the papers'.""",
         train="""\
 # A plain non-saturating GAN on the ring, without instance noise: count the modes.
-trainer = Trainer(Config(data="ring", noise=0.0, steps=400, g_hidden=(64, 64),
-                         d_hidden=(64, 64), batch_size=128, eval_every=100, seed=0))
+trainer = Trainer(SMALL, noise=0.0)
 trainer.train(progress=True)
 print({k: trainer.evaluations[-1][k] for k in ("modes", "n_modes", "high_quality")})
 fig = plot_snapshot(snapshot(trainer))""",
@@ -139,8 +143,7 @@ fig = plot_snapshot(snapshot(trainer))""",
         hands_on="""\
 PACK = 1     # <- change this: PacGAN's packing, 2 or 4
 SEED = 0     # <- and this
-trainer = Trainer(Config(data="ring", noise=0.0, pack=PACK, steps=400, g_hidden=(64, 64),
-                         d_hidden=(64, 64), batch_size=128, eval_every=100, seed=SEED))
+trainer = Trainer(SMALL, noise=0.0, pack=PACK, seed=SEED)
 trainer.train(progress=True)
 print({k: trainer.evaluations[-1][k] for k in ("modes", "n_modes", "high_quality")})
 fig = plot_snapshot(snapshot(trainer))"""),
@@ -183,8 +186,7 @@ ETA = 0.1     # <- change this: 0.01, 0.5, 1.0
 fig = bilinear_figure(ETA)
 
 R1 = 1.0      # <- and this: the R1 penalty on D (0 turns it off)
-trainer = Trainer(Config(data="ring", r1=R1, steps=300, g_hidden=(64, 64), d_hidden=(64, 64),
-                         batch_size=128, eval_every=100, seed=0))
+trainer = Trainer(SMALL, r1=R1)
 trainer.train(progress=True)
 print({k: trainer.evaluations[-1][k] for k in ("modes", "n_modes", "high_quality", "sliced_w")})"""),
     dict(
@@ -201,17 +203,15 @@ below; a run whose losses look flat while its quality is poor; the critic's esti
 the measured distance.""",
         train="""\
 # Losses (top panels) over what they hide (modes, quality, distance: bottom panels).
-trainer = Trainer(Config(data="ring", steps=500, g_hidden=(64, 64), d_hidden=(64, 64),
-                         batch_size=128, eval_every=50, seed=0))
+trainer = Trainer(SMALL)
 trainer.train(progress=True)
 fig = plot_curves(trainer.history, trainer.evaluations, loss=trainer.config.loss)""",
         hands_on_md="Give D a ten times larger learning rate, or switch to `\"wasserstein\"` "
                     "with `GP = 10.0`. Do the loss curves tell you which run is better?",
         hands_on="""\
 LOSS, GP = "nonsaturating", 0.0     # <- change this: ("wasserstein", 10.0), ("least_squares", 0.0)
-D_LR = 1e-3                         # <- and this: 1e-2
-trainer = Trainer(Config(data="ring", loss=LOSS, gp=GP, d_lr=D_LR, steps=500, g_hidden=(64, 64),
-                         d_hidden=(64, 64), batch_size=128, eval_every=50, seed=0))
+D_LR = 2e-3                         # <- and this: 2e-2
+trainer = Trainer(SMALL, loss=LOSS, gp=GP, d_lr=D_LR)
 trainer.train(progress=True)
 fig = plot_curves(trainer.history, trainer.evaluations, loss=trainer.config.loss)"""),
     dict(
@@ -226,20 +226,18 @@ sharp, it moves a lot.
 **What to look at:** D's output as a background, the real data, G's samples and the arrow
 each is pushed along; how those arrows change as D learns.""",
         train="""\
-# D's landscape and G's arrows after 100 steps and after 400.
-trainer = Trainer(Config(data="ring", steps=400, g_hidden=(64, 64), d_hidden=(64, 64),
-                         batch_size=128, eval_every=100, seed=0))
-trainer.train(100, progress=True)
+# D's landscape and G's arrows after 200 steps; the next cell trains on to 2,000.
+trainer = Trainer(SMALL)
+trainer.train(200, progress=True)
 fig = plot_snapshot(snapshot(trainer))""",
         hands_on_md="Train on, then try another data set (`tinygan list` shows them; "
                     "`\"grid\"` and `\"spiral\"` are 2-D) or no instance noise.",
         hands_on="""\
-trainer.train(300, progress=True)      # 300 more steps: 400 in all
+trainer.train(progress=True)           # the rest: 2,000 steps in all
 fig = plot_snapshot(snapshot(trainer))
 
 DATA, NOISE = "ring", 0.2              # <- change this: another 2-D data set, or NOISE = 0.0
-other = Trainer(Config(data=DATA, noise=NOISE, steps=400, g_hidden=(64, 64), d_hidden=(64, 64),
-                       batch_size=128, eval_every=100, seed=0))
+other = Trainer(SMALL, data=DATA, noise=NOISE)
 other.train(progress=True)
 fig = plot_snapshot(snapshot(other))"""),
 ]
@@ -262,7 +260,8 @@ def question_notebook(q):
         new_code_cell(TABLE),
         new_markdown_cell("## Train one yourself\n\n`Trainer.train(progress=True)` shows a "
                           "progress line; every figure function returns a matplotlib Figure, "
-                          "drawn inline."),
+                          "drawn inline. `SMALL` (defined above) is a recipe of a few seconds; "
+                          "`Trainer(SMALL, loss=...)` changes one setting of it."),
         new_code_cell(q["train"]),
         new_markdown_cell(HANDS_ON + q["hands_on_md"]),
         new_code_cell(q["hands_on"]),

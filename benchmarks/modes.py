@@ -16,15 +16,19 @@ again.
 The PacGAN protocol (docs/references.md#mode-metrics): ring = 8 Gaussians on the unit circle, std 0.01;
 grid = {-4,-2,0,2,4}^2, std 0.05; 2,500 samples from the trained generator; a sample is
 high quality within 3 std of its nearest mode; a mode is captured if it gets one high-quality
-sample; reverse KL = sum_k p_k log(K p_k) over the nearest-mode histogram. Each
+sample; reverse KL = sum_k q_k log(K q_k) over the HIGH-QUALITY samples' histogram, as
+PacGAN's code computes it; balanced modes (tinygan's own) count a mode only with a third of
+its fair share of the samples, which a uniform blob cannot reach. Each
 configuration is a preset of tinygan.config (`tinygan list`), run with seeds 0..N-1; the table
-gives mean +- std over the seeds and the wall time of one run, and the published rows
+gives mean +- standard error over the seeds (as PacGAN reports), the worst seed, the wall
+and CPU time of one run, the uniform-blob and uniform-circle baselines, and the published rows
 (docs/references.md#q3) are printed under the configuration they correspond to. A real 2-D
 Gaussian sample scores 98.9 % high quality under this rule, not 100 %.
 """
 
 import argparse
 import os
+import platform
 import sys
 import time
 
@@ -37,9 +41,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from tinygan import Trainer, presets  # noqa: E402
+from tinygan.data import get_dataset  # noqa: E402
+from tinygan.metrics import baselines  # noqa: E402
+from tinygan.threads import blas  # noqa: E402
 from tinygan.lab.sweep import sweep  # noqa: E402
 
-TASK = "modes"   # the name of run_one in the store's keys: change it when run_one's output changes
+TASK = "modes-v2"   # run_one's name in the store's keys: v2 adds balanced modes and PacGAN's reverse KL
 
 # configuration name in the table -> preset name
 CONFIGS = {
@@ -49,8 +56,10 @@ CONFIGS = {
     "WGAN-GP": "wgan-gp",
     "R1": "r1",
     "instance noise": "instance-noise",
+    "PacGAN2": "pacgan2",
     "PacGAN4": "pacgan",
-    "unrolled (5)": "unrolled",
+    "unrolled (5, second order)": "unrolled",
+    "unrolled (5, first order)": "unrolled-first",
     "best recipe (default)": "best",
 }
 
@@ -59,8 +68,8 @@ PUBLISHED = {
     "classic": [("GAN", 1, 99.3, None, 3.3, 0.5, None, "VEEGAN T1"),
                 ("GAN", 6.3, 98.2, None, 17.3, 94.8, None, "PacGAN T1")],
     "wgan-gp": [("WGAN-GP", 6.8, 59.6, None, 24.2, 28.7, None, "GDPP T1")],
-    "pacgan": [("PacGAN2", 7.9, 95.6, 0.07, 23.8, 91.3, None, "PacGAN T1"),
-               ("PacGAN4", 7.8, 95.9, None, 24.8, 93.6, 0.04, "PacGAN T1")],
+    "pacgan2": [("PacGAN2", 7.9, 95.6, 0.07, 23.8, 91.3, None, "PacGAN T1")],
+    "pacgan": [("PacGAN4", 7.8, 95.9, None, 24.8, 93.6, 0.04, "PacGAN T1")],
     "unrolled": [("Unrolled GAN", 7.6, 35.6, None, 23.6, 16, None, "VEEGAN T1")],
     "best": [("VEEGAN", 8, 52.9, None, 24.6, 40, None, "VEEGAN T1"),
              ("GDPP-GAN", 8.0, 71.7, None, 24.8, 68.5, None, "GDPP T1")],
@@ -86,29 +95,61 @@ def run_one(config):
         result = trainer.evaluate(record=False)
         failed = None
     except Exception as err:   # a diverged run counts as 0 modes, and is reported
-        result = {"modes": 0, "high_quality": 0.0, "reverse_kl": float("nan")}
+        result = {"modes": 0, "balanced_modes": 0, "high_quality": 0.0, "reverse_kl": float("nan")}
         failed = f"{type(err).__name__}: {err}"
-    return {"modes": result["modes"], "hq": 100.0 * result["high_quality"], "rkl": result["reverse_kl"],
+    return {"modes": result["modes"], "balanced": result["balanced_modes"],
+            "hq": 100.0 * result["high_quality"], "rkl": result["reverse_kl"],
             "wall": time.perf_counter() - start, "cpu": time.process_time() - cpu, "failed": failed}
 
 
 def _ms(values, fmt):
+    """mean ± standard error over the seeds (as PacGAN reports); NaNs (no high-quality
+    sample, so no reverse KL) are left out and counted."""
     values = np.asarray(values, dtype=float)
-    if np.all(np.isnan(values)):
+    ok = values[~np.isnan(values)]
+    if not len(ok):
         return "—"
-    return f"{fmt.format(np.nanmean(values))} ± {fmt.format(np.nanstd(values))}"
+    se = ok.std(ddof=1) / np.sqrt(len(ok)) if len(ok) > 1 else 0.0
+    nan = f" ({len(values) - len(ok)} undefined)" if len(ok) < len(values) else ""
+    return f"{fmt.format(ok.mean())} ± {fmt.format(se)}{nan}"
 
 
 def _pub(v, fmt):
     return "—" if v is None else fmt.format(v)
 
 
+def _worst(rs):
+    """The worst seed: the fewest modes, then the lowest high-quality share."""
+    w = min(rs, key=lambda r: (r["modes"], r["hq"]))
+    return f"{w['modes']} / {w['hq']:.1f} %"
+
+
+def _baseline_rows(data_sets):
+    """The naive samplers every number should be read against (tinygan.metrics.baselines)."""
+    rows = {}
+    for d in data_sets:
+        for name, r in baselines(get_dataset(d)).items():
+            rows.setdefault(name, {})[d] = r
+    lines = []
+    for name, per in rows.items():
+        cells = [f"  baseline: {name} (computed, 2,500 samples, seed 0)"]
+        for d in data_sets:
+            r = per.get(d)
+            cells += (["—"] * 4 + [""] if r is None else
+                      [str(r["modes"]), str(r["balanced_modes"]), f"{100 * r['high_quality']:.1f}",
+                       f"{r['reverse_kl']:.3f}", ""])
+        lines.append("| " + " | ".join(cells + ["", ""]) + " |")
+    return lines
+
+
 def table(results, configs, data_sets):
-    """The markdown table: one row per configuration, its published rows under it."""
+    """The markdown table: one row per configuration, its published rows under it, then the
+    naive baselines."""
     head = ["configuration"]
     for d in data_sets:
         k = 8 if d == "ring" else 25
-        head += [f"{d} modes (of {k})", f"{d} HQ %", f"{d} rev. KL"]
+        head += [f"{d} modes (of {k})", f"{d} balanced", f"{d} HQ %", f"{d} rev. KL",
+                 f"{d} worst seed (modes / HQ)"]
     head += ["wall s / run", "CPU s / run"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label, preset in configs.items():
@@ -117,10 +158,10 @@ def table(results, configs, data_sets):
         for d in data_sets:
             rs = [r for r in results if r["preset"] == preset and r["data"] == d]
             if not rs:
-                cells += ["", "", ""]
+                cells += [""] * 5
                 continue
-            cells += [_ms([r["modes"] for r in rs], "{:.1f}"), _ms([r["hq"] for r in rs], "{:.1f}"),
-                      _ms([r["rkl"] for r in rs], "{:.3f}")]
+            cells += [_ms([r["modes"] for r in rs], "{:.1f}"), _ms([r["balanced"] for r in rs], "{:.1f}"),
+                      _ms([r["hq"] for r in rs], "{:.1f}"), _ms([r["rkl"] for r in rs], "{:.3f}"), _worst(rs)]
             walls += [r["wall"] for r in rs]
             cpus += [r["cpu"] for r in rs]
         cells += [f"{np.mean(walls):.1f}" if walls else "", f"{np.mean(cpus):.1f}" if cpus else ""]
@@ -129,9 +170,22 @@ def table(results, configs, data_sets):
             cells = [f"  published: {name} ({source})"]
             for d in data_sets:
                 m, h, k = (rm, rh, rk) if d == "ring" else (gm, gh, gk)
-                cells += [_pub(m, "{}"), _pub(h, "{}"), _pub(k, "{}")]
+                cells += [_pub(m, "{}"), "—", _pub(h, "{}"), _pub(k, "{}"), ""]
             lines.append("| " + " | ".join(cells + ["", ""]) + " |")
+    lines += _baseline_rows(data_sets)
     return "\n".join(lines)
+
+
+def machine():
+    """The CPU, NumPy and BLAS (library, version, kernel) that produced the numbers."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    libs = "; ".join(f"{b['library']} {b['version']} ({b['kernel']} kernel)" for b in blas()) or "unknown BLAS"
+    return f"{cpu}, {os.cpu_count()} CPUs; NumPy {np.__version__}, {libs}; one BLAS thread per run"
 
 
 def main(argv=None):
@@ -179,7 +233,7 @@ def main(argv=None):
         count[0] += 1
         p, d, s, _ = jobs[i]
         print(f"  [{count[0]}/{len(jobs)}] {p:<15} {d:<5} seed {s:<2} "
-              f"modes {r['modes']:>2} hq {r['hq']:5.1f} rkl {r['rkl']:.3f} {r['wall']:5.1f} s"
+              f"modes {r['modes']:>2} bal {r['balanced']:>2} hq {r['hq']:5.1f} rkl {r['rkl']:.3f} {r['wall']:5.1f} s"
               + (f"  FAILED {r['failed']}" if r["failed"] else ""), file=sys.stderr, flush=True)
 
     found = sweep(runs, run_one, name=TASK, jobs=args.jobs, cluster=args.cluster, store=args.cache,
@@ -199,6 +253,7 @@ def main(argv=None):
               f"{where}, in {time.perf_counter() - start:.0f} s; the rest from the cache)")
               + (f"; steps overridden to {args.steps}" if args.steps else "")
               + (f"; {len(failed)} runs diverged (counted as 0 modes)" if failed else ""))
+    footer += "\nmachine: " + machine()
     print(text + "\n" + footer)
     if args.out:
         with open(args.out, "w") as f:
@@ -206,7 +261,7 @@ def main(argv=None):
             command = " ".join(a for a in given if a != "--cached-only" and not a.startswith("--out")
                                and a != args.out)
             f.write("# Mode coverage: tinygan's remedies against the published rows\n\n"
-                    f"Made by `python benchmarks/modes.py {command}` (mean ± std over the seeds; "
+                    f"Made by `python benchmarks/modes.py {command}` (mean ± standard error over the seeds; "
                     "wall time with the runs sharing two busy cores, CPU time per run beside it).\n\n"
                     + text + "\n" + footer + "\n")
     return 0

@@ -220,6 +220,12 @@ def instance_noise():
     return Config(**{**CLASSIC, "noise": 0.1, "noise_schedule": "linear"})
 
 
+@_preset("pacgan2")
+def pacgan2():
+    """The classic GAN with a packing discriminator judging 2 samples at once (PacGAN2)."""
+    return Config(**{**CLASSIC, "pack": 2})
+
+
 @_preset("pacgan")
 def pacgan():
     """The classic GAN with a packing discriminator judging 4 samples at once (PacGAN4)."""

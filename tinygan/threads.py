@@ -17,6 +17,7 @@ add in another order), so "same seed, same bits" holds for the same thread count
 """
 
 import contextlib
+import os
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -54,3 +55,25 @@ def blas():
     return [{"library": lib.get("internal_api"), "version": lib.get("version"),
              "kernel": lib.get("architecture"), "threads": lib.get("num_threads")}
             for lib in threadpool_info() if lib.get("user_api") == "blas"]
+
+
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def child_blas_threads(value="1"):
+    """Set the BLAS thread variables for the processes started inside; restore them after.
+
+    A worker process reads them when it loads NumPy, so each of several runs in parallel
+    gets one BLAS thread instead of fighting the others for the cores.
+    """
+    saved = {k: os.environ.get(k) for k in BLAS_THREAD_VARIABLES}
+    os.environ.update({k: value for k in BLAS_THREAD_VARIABLES})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

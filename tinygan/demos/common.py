@@ -30,6 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from tinygan.app.report import COLUMNS, HEADINGS, tally
+from tinygan.threads import child_blas_threads
 
 __all__ = ["Claim", "Checks", "over_seeds", "spread", "pmap", "COLUMNS", "row", "format_table",
            "print_result", "demo_main", "tally"]
@@ -142,18 +143,8 @@ def pmap(fn, tasks, jobs=None):
     jobs = max(1, min(default_jobs() if jobs is None else int(jobs), len(tasks)))
     if jobs == 1:
         return [fn(*t) for t in tasks]
-    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    saved = {k: os.environ.get(k) for k in names}
-    os.environ.update({k: "1" for k in names})       # inherited by the spawned workers only
-    try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            return list(pool.map(_call, [(fn, t) for t in tasks]))
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with child_blas_threads(), ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_call, [(fn, t) for t in tasks]))
 
 
 # ----------------------------------------------------------------------------- the terminal

@@ -22,6 +22,7 @@ from pathlib import Path
 from tinygan.app.report import tally, write_report
 from tinygan.demos.registry import TOUR, load
 from tinygan.demos.common import default_jobs, single_thread
+from tinygan.threads import child_blas_threads
 
 OUT = "runs/tour"
 TITLE = "tinygan: six questions about GAN training, answered by experiment"
@@ -116,21 +117,11 @@ def run_tour(quick=False, out=OUT, demos=TOUR, log=_say, jobs=None):
             finish(label, name, run_demo(name, quick, str(out / name), jobs=None))
     else:
         log(f"running {len(demos)} demos, {jobs} at a time, the longest first ...")
-        names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-        saved = {k: os.environ.get(k) for k in names}
-        os.environ.update({k: "1" for k in names})       # inherited by the spawned workers only
-        try:
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = {pool.submit(run_demo, name, quick, str(out / name)): (label, name)
-                           for label, name in order}
-                for f in as_completed(futures):
-                    finish(*futures[f], f.result())
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        with child_blas_threads(), ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(run_demo, name, quick, str(out / name)): (label, name)
+                       for label, name in order}
+            for f in as_completed(futures):
+                finish(*futures[f], f.result())
     sections = [done[name] for _, name in demos]
     total = time.perf_counter() - start
     cpu = sum(s.get("cpu_seconds", 0.0) for s in sections)

@@ -70,11 +70,11 @@ from tinygan.gan import Trainer
 from tinygan.lab.blind import BlindTrainer
 from tinygan.lab.landscape import d_map
 from tinygan.lab.store import ResultStore, describe, run_key
+from tinygan.threads import child_blas_threads
 
 __all__ = ["train_runs", "train_one", "sweep", "default_jobs", "at_budget", "environment"]
 
 N_SNAP = 1000          # samples kept per snapshot
-BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def at_budget(config, steps, **overrides):
@@ -219,28 +219,13 @@ def _call(task, options, run):
         return task(run, **options)
 
 
-@contextlib.contextmanager
-def _blas_env(value="1"):
-    """Set the BLAS thread variables for the processes started inside; restore them after."""
-    saved = {k: os.environ.get(k) for k in BLAS_THREADS}
-    os.environ.update({k: value for k in BLAS_THREADS})
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def _on_local(work, task, options, jobs):
     """(key, result) for each (key, run) of work as it finishes, on `jobs` local processes."""
     if jobs <= 1:
         for k, run in work:
             yield k, _call(task, options, run)
         return
-    with _blas_env():          # inherited by the spawned workers, which start on submit
+    with child_blas_threads():          # inherited by the spawned workers, which start on submit
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
         pending = {pool.submit(_call, task, options, run): k for k, run in work}
     try:

@@ -61,7 +61,6 @@ import functools
 import os
 import statistics
 import sys
-import time
 import types
 
 import numpy as np

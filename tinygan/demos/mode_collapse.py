@@ -19,7 +19,7 @@ import numpy as np
 
 from tinygan.config import presets
 from tinygan.data import get_dataset
-from tinygan.demos.common import Checks, Claim, demo_main, over_seeds, row, spread
+from tinygan.demos.common import Checks, Claim, demo_main, over_seeds, row
 from tinygan.lab.sweep import at_budget, train_runs
 from tinygan.metrics import expected_high_quality, mode_coverage
 from tinygan.plots import compare

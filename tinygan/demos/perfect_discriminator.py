@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tinygan.data import get_dataset
-from tinygan.demos.common import Checks, Claim, demo_main, over_seeds, pmap, row, spread
+from tinygan.demos.common import Checks, Claim, demo_main, over_seeds, pmap, row
 from tinygan.lab import saturation
 from tinygan.losses import get_loss
 from tinygan.plots import probes as pplots

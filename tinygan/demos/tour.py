@@ -11,7 +11,6 @@ others: its section says so. Every figure is embedded in a single self-contained
 
 import argparse
 import multiprocessing
-import os
 import resource
 import sys
 import time

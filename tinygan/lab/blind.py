@@ -21,8 +21,6 @@ was trained on (noise or blend), not to G's samples; d_fake (from the G step) is
 mean D(G(z)).
 """
 
-import numpy as np
-
 from tinygan.checks import choice, integer, positive
 from tinygan.config import Config
 from tinygan.gan import Trainer

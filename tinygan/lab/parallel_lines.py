@@ -13,7 +13,6 @@ import math
 import numpy as np
 
 from tinygan import penalties
-from tinygan.config import Config
 from tinygan.data import get_dataset
 from tinygan.gan import Trainer
 from tinygan.steps import d_gradients, g_gradients

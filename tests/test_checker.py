@@ -262,11 +262,14 @@ def linspace_centers(k, radius=1.0):
     return radius * np.stack([np.cos(a), np.sin(a)], axis=1)
 
 
-def _coverage_with(reverse_kl=None, modes=None):
+def _coverage_with(reverse_kl=None, modes=None, over_all=False):
+    """The library's mode_coverage with one classic mistake: reverse_kl(q, K) computed by a
+    wrong formula from the high-quality histogram q (or, with over_all, from all samples')."""
     def wrong(samples, centers, std, n_std=3.0):
         out = metrics.mode_coverage(samples, centers, std, n_std)
-        p = np.array(out["counts"]) / len(samples)
-        if reverse_kl:
+        counts = np.array(out["counts"] if over_all else out["hq_counts"], dtype=float)
+        p = counts / max(counts.sum(), 1.0)
+        if reverse_kl and (over_all or counts.sum()):   # no high-quality sample: NaN, as asked
             out["reverse_kl"] = reverse_kl(p, len(centers))
         if modes:
             nearest = np.linalg.norm(samples[:, None] - centers[None], axis=2).argmin(1)
@@ -334,6 +337,9 @@ MISTAKES = [
     (10, "every nearest mode counted", dict(mode_coverage=_coverage_with(modes=True)), "HIGH-QUALITY"),
     (10, "0 log 0 in the reverse KL",
      dict(mode_coverage=_coverage_with(reverse_kl=lambda p, k: float(np.sum(p * np.log(k * p))))), "0 log 0"),
+    (10, "reverse KL over all samples", dict(mode_coverage=_coverage_with(
+        reverse_kl=lambda p, k: float(np.sum(p[p > 0] * np.log(k * p[p > 0]))), over_all=True)),
+     "high-quality samples only"),
     (10, "log base 2", dict(mode_coverage=_coverage_with(
         reverse_kl=lambda p, k: float(np.sum(p[p > 0] * np.log2(k * p[p > 0]))))), "natural log"),
 ]
@@ -476,3 +482,32 @@ def test_setup_cfg_ships_every_template_in_the_wheel():
                 if p.strip()]
     for name in checker.TEMPLATE_FILES:
         assert any(fnmatch.fnmatch(f"templates/{name}", p) for p in patterns), name
+
+
+def _coverage_as_the_template_says(samples, centers, std, n_std=3.0):
+    """Exercise 10 written from its template's text alone, step by step, as a student would:
+    the checker must accept it (it once compared with a reverse KL the text did not ask for)."""
+    d = np.sqrt(((samples[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2))   # step 1
+    nearest, dist = d.argmin(axis=1), d.min(axis=1)
+    good = dist <= n_std * std                                                      # step 2
+    modes = len(set(nearest[good].tolist()))                                        # step 3
+    if not good.any():                                                              # step 4
+        kl = float("nan")
+    else:
+        q = np.bincount(nearest[good], minlength=len(centers)) / good.sum()
+        kl = float(sum(qj * np.log(len(centers) * qj) for qj in q if qj > 0))
+    return {"modes": modes, "high_quality": float(good.mean()), "reverse_kl": kl}
+
+
+def test_a_solution_written_from_the_exercise_10_text_passes():
+    results = checker.check_module(10, solution(10, mode_coverage=_coverage_as_the_template_says))
+    assert all(r.passed for r in results), checker.format_results(results)
+
+
+def test_exercise_10_with_no_high_quality_sample_wants_nan():
+    def zero_when_empty(samples, centers, std, n_std=3.0):
+        out = _coverage_as_the_template_says(samples, centers, std, n_std)
+        return {**out, "reverse_kl": 0.0 if np.isnan(out["reverse_kl"]) else out["reverse_kl"]}
+    results = checker.check_module(10, solution(10, mode_coverage=zero_when_empty))
+    failed = [r for r in results if not r.passed]
+    assert failed and "float('nan')" in failed[0].hint, checker.format_results(results)

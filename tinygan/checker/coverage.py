@@ -6,7 +6,7 @@ import numpy as np
 
 from tinygan import metrics
 from tinygan.checker.compare import _compare, _untouched
-from tinygan.checker.core import _grad_dict, _hypothesis, _run, _student
+from tinygan.checker.core import Fail, _grad_dict, _hypothesis, _run, _student
 from tinygan.data.toy import ring
 
 COVERAGE_KEYS = ("modes", "high_quality", "reverse_kl")
@@ -23,6 +23,8 @@ def check_coverage(m):
         used = rng.choice(k, size=draw(st.integers(1, k)), replace=False)   # some modes empty
         n = draw(st.integers(5, 60))
         spread = rng.choice([0.5, 1.5, 4.0, 20.0], size=(n, 1))            # in and out of 3 std
+        if draw(st.integers(0, 5)) == 0:
+            spread[:] = 20.0      # (almost surely) no high-quality sample: reverse KL undefined
         centers = ring(k, radius, std).centers
         samples = centers[rng.choice(used, n)] + std * spread * rng.standard_normal((n, 2))
         return {"k": k, "radius": radius, "std": std, "samples": samples, "centers": centers}
@@ -71,12 +73,26 @@ def check_coverage(m):
 
     def reverse_kl(ex):
         s, c, std, d, near, good = stats(ex)
-        want = metrics.mode_coverage(s, c, std)["reverse_kl"]
+        got = student_coverage(ex)["reverse_kl"]
         p = np.bincount(near, minlength=len(c)) / len(near)
-        nz = p > 0
-        return _compare("reverse_kl", student_coverage(ex)["reverse_kl"], want, variants=[
-            (np.sum(p[nz] * np.log2(len(c) * p[nz])), "use the natural log (np.log), not log2"),
-            (np.sum(p[nz] * np.log(p[nz])), "KL to the uniform distribution is sum_k p_k log(K p_k): "
+        over_all = np.sum(p[p > 0] * np.log(len(c) * p[p > 0]))
+        all_hint = ("you took the histogram over ALL samples; the reverse KL is over the high-quality "
+                    "samples only (q_j = the share of the high-quality samples nearest to centre j), "
+                    "as PacGAN computes it")
+        if not good.any():      # no high-quality sample: the histogram is empty
+            if isinstance(got, (float, np.floating)) and np.isnan(got):
+                return 0.0
+            if isinstance(got, (float, np.floating)) and np.isclose(got, over_all):
+                raise Fail(all_hint)
+            raise Fail(f"no sample is high quality here, so the high-quality histogram is empty and "
+                       f"the reverse KL is undefined: return float('nan'), not {got!r}")
+        want = metrics.mode_coverage(s, c, std)["reverse_kl"]
+        q = np.bincount(near[good], minlength=len(c)) / good.sum()
+        nz = q > 0
+        return _compare("reverse_kl", got, want, variants=[
+            (over_all, all_hint),
+            (np.sum(q[nz] * np.log2(len(c) * q[nz])), "use the natural log (np.log), not log2"),
+            (np.sum(q[nz] * np.log(q[nz])), "KL to the uniform distribution is sum_k q_k log(K q_k): "
              "the K inside the log is missing")])
 
     def pure(ex):
@@ -88,6 +104,7 @@ def check_coverage(m):
         _run("ring_centers: K points at angles 2 pi j / K, as tinygan.data.ring", c, centers_check),
         _run("mode_coverage: modes matches tinygan.metrics", c, modes),
         _run("mode_coverage: high_quality matches tinygan.metrics", c, quality),
-        _run("mode_coverage: reverse_kl matches, finite with empty modes", c, reverse_kl),
+        _run("mode_coverage: reverse_kl over the high-quality samples matches, finite with empty modes", c,
+             reverse_kl),
         _run("mode_coverage leaves samples and centers unchanged", c, pure),
     ]

@@ -9,16 +9,23 @@ The data: K Gaussians of standard deviation std, with centres on a circle of rad
 
 Beware: np.linspace(0, 2*pi, K) is NOT the same set of angles.
 
-The protocol, for N generated samples:
+The protocol, for N generated samples (PacGAN's, as its released code computes it):
   1. Assign every sample to its nearest centre (Euclidean distance).
   2. A sample is high quality if that distance is at most n_std * std (3 std by default).
   3. A mode is captured if at least one HIGH-QUALITY sample is assigned to it.
-  4. With p_j the fraction of ALL samples assigned to centre j, the reverse KL to the uniform
-     distribution over modes is  sum_j p_j log(K p_j)  (natural log; a term with p_j = 0 is 0).
-     It is 0 when all modes get equal shares and log K when one mode gets every sample.
+  4. The reverse KL is taken over the HIGH-QUALITY samples only: with q_j the fraction of
+     the high-quality samples assigned to centre j, the reverse KL to the uniform
+     distribution over modes is  sum_j q_j log(K q_j)  (natural log; a term with q_j = 0 is
+     0). It is 0 when the captured modes get equal shares of the high-quality samples and
+     log K when one mode gets all of them. When no sample is high quality the histogram
+     is empty and the reverse KL is undefined: return float("nan").
 
 Report:  modes = the number of captured modes (an int), high_quality = the fraction of high-
-quality samples (a float in [0, 1]), reverse_kl (a float).
+quality samples among all N (a float in [0, 1]), reverse_kl (a float).
+
+What the three numbers cannot see: a generator that sprays samples evenly over the whole
+plane puts a high-quality sample on many modes by chance and an even (low-KL) histogram on
+them; only its tiny high_quality gives it away. Always read the three together.
 
 Check your work:  tinygan exercise check 10    (or: pytest exercises/ -k ex10)
 """

@@ -96,7 +96,7 @@ import numpy as np
 
 
 def far_gan(loss, gp, steps=200, start=(3.0, 0.5), seed=0):
-    trainer = Trainer(Config(data="parallel_lines", loss=loss, gp=gp, z_dim=1, g_hidden=(32, 32),
+    trainer = Trainer(Config(data="parallel_lines", standardize=False, loss=loss, gp=gp, z_dim=1, g_hidden=(32, 32),
                              d_hidden=(64, 64), batch_size=64, d_steps=5, steps=steps,
                              noise=0.0, ema=0.0, eval_every=0, seed=seed))
     last = trainer.G.n_layers

@@ -268,7 +268,7 @@ def test_linear_prediction_without_damping_never_converges():
 
 def _one_d(**changes):
     from tinygan.config import Config
-    base = dict(data="gaussian1d", data_options={"mean": 0.0, "std": 0.01}, loss="minimax", z_dim=1,
+    base = dict(data="gaussian1d", standardize=False, data_options={"mean": 0.0, "std": 0.01}, loss="minimax", z_dim=1,
                 g_hidden=(), d_hidden=(), d_init="zero", optimizer="sgd", g_lr=0.05, d_lr=0.05,
                 lr_schedule="constant", batch_size=32, steps=300, noise=0.0, ema=0.0, eval_every=0,
                 dtype="float64", seed=0)

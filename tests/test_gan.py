@@ -212,3 +212,37 @@ def test_blas_runs_on_the_trainers_threads_inside_train_and_as_before_after(monk
 def test_bad_thread_counts_are_refused(threads):
     with pytest.raises(ValueError, match="threads must be an integer >= 1, or None"):
         Trainer(**TINY, threads=threads)
+
+
+# ------------------------------------------------------------------ standard units
+
+def test_a_standardized_run_is_the_same_problem_at_any_scale():
+    """A ring of radius 2 and std 0.02 is the unit ring times 2: in standard units the two
+    runs see the same numbers (2 is a power of two, so the scaling is exact in floating
+    point), and their samples differ by exactly that factor."""
+    a = Trainer(Config(steps=40, eval_every=0, batch_size=64))
+    b = Trainer(Config(steps=40, eval_every=0, batch_size=64, data_options={"radius": 2.0, "std": 0.02}))
+    a.train()
+    b.train()
+    assert b.scale == 2 * a.scale
+    rng = lambda: np.random.default_rng(5)   # noqa: E731
+    assert np.array_equal(2 * a.sample(500, rng()), b.sample(500, rng()))
+    for key in a.G.params:
+        assert np.array_equal(a.G.params[key], b.G.params[key])
+
+
+def test_standard_units_map_there_and_back():
+    t = Trainer(Config(data="grid", steps=1, eval_every=0))
+    assert t.scale == pytest.approx(np.sqrt(8 + 0.05 ** 2))   # the grid's per-coordinate variance is 8 + std^2
+    x = t.data.sample(1000, np.random.default_rng(0))
+    y = t.to_model(x)
+    assert abs(float(y.mean())) < 0.1 and float(y.std()) == pytest.approx(1.0, abs=0.05)
+    np.testing.assert_allclose(t.to_data(y), x, rtol=1e-5, atol=1e-5)
+    raw = Trainer(Config(data="grid", steps=1, eval_every=0, standardize=False))
+    assert raw.to_model(x) is not None and np.array_equal(raw.to_model(x, dtype=np.float64), x)
+
+
+def test_standardize_refuses_a_bounded_generator_output():
+    with pytest.raises(ValueError, match="standardize false"):
+        Config(g_output="tanh").validate()
+    Config(g_output="tanh", standardize=False).validate()

@@ -42,10 +42,11 @@ class Config:
 
     data: str = option("ring", 'the data set (tinygan list shows them all)')
     data_options: dict = option(dict(), 'options of the data set (--data-option KEY=VALUE)')
+    standardize: bool = option(True, "G and D work in the data's standard units (x - mean) / s, so noise, gp, r1, r2 and clip are relative to the data's scale")
     loss: str = option("nonsaturating", 'minimax, nonsaturating, wasserstein, least_squares, hinge')
     smooth: float = option(0.0, "one-sided label smoothing of D's real target")
-    z_dim: int = option(16, 'size of the latent noise z ~ N(0, I)')
-    g_hidden: tuple = option((128, 128), "widths of G's hidden layers")
+    z_dim: int = option(2, 'size of the latent noise z ~ N(0, I)')
+    g_hidden: tuple = option((128, 128, 128), "widths of G's hidden layers")
     d_hidden: tuple = option((128, 128), "widths of D's hidden layers")
     g_activation: str = option("relu", "G's hidden activation (relu, leaky_relu, tanh, ...)")
     d_activation: str = option("leaky_relu", "D's hidden activation")
@@ -60,10 +61,10 @@ class Config:
     lr_decay_from: float = option(0.5, 'the fraction of the steps after which the learning rate decays')
     d_steps: int = option(1, 'D (critic) steps per G step: n_critic')
     batch_size: int = option(256, 'real and fake samples per step, each')
-    steps: int = option(6000, 'generator steps in all (a total: a resumed run trains up to it)')
+    steps: int = option(14000, 'generator steps in all (a total: a resumed run trains up to it)')
     noise: float = option(0.2, "instance noise std on D's inputs (0: off)")
     noise_schedule: str = option("linear", 'constant, or linear or exponential annealing to 0 over noise_anneal_steps')
-    noise_anneal_steps: int = option(2400, 'steps over which the instance noise anneals to 0 (0: the whole run)')
+    noise_anneal_steps: int = option(5600, 'steps over which the instance noise anneals to 0 (0: the whole run)')
     clip: float = option(0.0, "clip D's weights to [-clip, clip] (0: off; WGAN 0.01)")
     gp: float = option(0.0, 'WGAN-GP weight lambda at interpolates (0: off)')
     r1: float = option(0.0, 'R1 weight gamma: gamma/2 E||grad D(real)||^2 (0: off)')
@@ -90,6 +91,11 @@ class Config:
         choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         choice("noise_schedule", self.noise_schedule, NOISE_SCHEDULES)
         choice("unroll_order", self.unroll_order, UNROLL_ORDERS)
+        if not isinstance(self.standardize, bool):
+            raise ValueError(f"standardize must be true or false, got {self.standardize!r}")
+        if self.standardize and self.g_output != "none":
+            raise ValueError(f"standardize maps G's output to mean + s * G(z), which moves a {self.g_output} "
+                             f"output off its range; give standardize false with g_output {self.g_output}")
         for name in ("z_dim", "batch_size", "d_steps", "eval_samples", "pack"):
             integer(name, getattr(self, name), minimum=1)
         for name in ("steps", "eval_every", "seed", "unroll", "noise_anneal_steps"):
@@ -158,12 +164,20 @@ def lr_factor(config, step):
 
 # The plain GAN every remedy is added to, pinned field by field so that changing the default
 # recipe never changes the baselines.
-CLASSIC = dict(loss="nonsaturating", smooth=0.0, z_dim=16, g_hidden=(128, 128), d_hidden=(128, 128),
+CLASSIC = dict(standardize=False, loss="nonsaturating", smooth=0.0, z_dim=16, g_hidden=(128, 128), d_hidden=(128, 128),
                g_activation="relu", d_activation="leaky_relu", g_output="none", d_init="zero", optimizer="adam",
                g_lr=1e-3, d_lr=1e-3, momentum=0.0,
                betas=(0.5, 0.999), lr_schedule="constant", lr_decay_from=0.5, d_steps=1,
                batch_size=256, steps=2000, noise=0.0, noise_schedule="linear", noise_anneal_steps=0,
                clip=0.0, gp=0.0, r1=0.0, r2=0.0, pack=1, unroll=0, unroll_order="second", ema=0.0)
+
+# What every remedy preset adds its remedy to: the classic GAN in the data's standard units
+# (so a remedy's constants are relative to the data's scale), with the generator shape the
+# papers use for these mixtures (3 hidden layers from a 2-D z; a 2-layer G from a 16-D z
+# cannot carve the grid's interior modes), a cosine learning-rate decay and an average of
+# G's weights. benchmarks/diagnose/README.md has the experiments behind each choice.
+BASE = {**CLASSIC, "standardize": True, "z_dim": 2, "g_hidden": (128, 128, 128),
+        "lr_schedule": "cosine", "ema": 0.999, "steps": 6000}
 
 
 def _preset(name):
@@ -178,14 +192,8 @@ presets = {}
 
 @_preset("best")
 def best():
-    """The default recipe: the best mode coverage found by benchmarks/modes.py."""
+    """The default recipe: every ring and grid mode, sharply, within a minute (benchmarks/modes.py)."""
     return Config()
-
-
-@_preset("deep-g")
-def deep_g():
-    """The default recipe with a 3-layer G, 2-D latent noise and 14,000 steps: every grid mode, sharply."""
-    return Config(g_hidden=(128, 128, 128), z_dim=2, steps=14000, noise_anneal_steps=5600)
 
 
 @_preset("classic")
@@ -202,54 +210,62 @@ def minimax():
 
 @_preset("wgan")
 def wgan():
-    """WGAN (Arjovsky et al. 2017): RMSProp 5e-5, weight clipping 0.01, n_critic 5."""
-    return Config(**{**CLASSIC, "loss": "wasserstein", "optimizer": "rmsprop", "g_lr": 5e-5,
+    """WGAN (Arjovsky et al. 2017): RMSProp 5e-5, weight clipping 0.01 (in standard units), n_critic 5."""
+    return Config(**{**BASE, "loss": "wasserstein", "optimizer": "rmsprop", "g_lr": 5e-5,
                      "d_lr": 5e-5, "clip": 0.01, "d_steps": 5})
+
+
+@_preset("plain")
+def plain():
+    """The remedy presets' shared base with no remedy: standard units, a 3-layer G from 2-D z, cosine decay, weight average."""
+    return Config(**BASE)
 
 
 @_preset("wgan-gp")
 def wgan_gp():
     """WGAN-GP (Gulrajani et al. 2017) with its toy-data penalty 0.1, Adam betas (0.5, 0.9), n_critic 5, lr 1e-3."""
     # The paper's lambda = 10 is for images; its own script for these 2-D mixtures uses 0.1
-    # with Adam betas (0.5, 0.9) (docs/references.md#wgan-gp). With lambda = 10 the critic's
-    # gap E f(real) - E f(fake) stayed negative here and G collapsed onto the ring's centre.
-    # The learning rate is 1e-3, not the script's 1e-4: the script trains 100,000 steps,
-    # this preset 2,000.
-    return Config(**{**CLASSIC, "loss": "wasserstein", "optimizer": "adam", "g_lr": 1e-3,
-                     "d_lr": 1e-3, "betas": (0.5, 0.9), "gp": 0.1, "d_steps": 5})
+    # with Adam betas (0.5, 0.9), on data divided by their std, as BASE does
+    # (docs/references.md#wgan-gp). With lambda = 10 the penalty outweighs the Wasserstein
+    # term by an order of magnitude here, and G ran through the ring onto its centre. The
+    # learning rate is 1e-3, not the script's 1e-4: the script trains 100,000 steps.
+    return Config(**{**BASE, "loss": "wasserstein", "g_lr": 1e-3, "d_lr": 1e-3, "betas": (0.5, 0.9),
+                     "gp": 0.1, "d_steps": 5, "steps": 2000})
 
 
 @_preset("r1")
 def r1():
-    """The classic GAN with the R1 penalty on real data (Mescheder et al. 2018), gamma 0.1."""
-    return Config(**{**CLASSIC, "r1": 0.1})
+    """R1 penalty on real data (Mescheder et al. 2018), gamma 0.1 in the data's standard units."""
+    return Config(**{**BASE, "r1": 0.1})
 
 
 @_preset("instance-noise")
 def instance_noise():
-    """The classic GAN with instance noise std 0.1 annealed linearly to 0 (Sonderby et al. 2016)."""
-    return Config(**{**CLASSIC, "noise": 0.1, "noise_schedule": "linear"})
+    """Instance noise std 0.1 (of the data's std) annealed linearly to 0 (Sonderby et al. 2016)."""
+    return Config(**{**BASE, "noise": 0.1, "noise_schedule": "linear"})
 
 
 @_preset("pacgan2")
 def pacgan2():
-    """The classic GAN with a packing discriminator judging 2 samples at once (PacGAN2)."""
-    return Config(**{**CLASSIC, "pack": 2})
+    """PacGAN2: D judges 2 samples at once; the batch counts 256 packed inputs, as PacGAN counts it."""
+    return Config(**{**BASE, "pack": 2, "batch_size": 512})
 
 
 @_preset("pacgan")
 def pacgan():
-    """The classic GAN with a packing discriminator judging 4 samples at once (PacGAN4)."""
-    return Config(**{**CLASSIC, "pack": 4})
+    """PacGAN4: D judges 4 samples at once; the batch counts 256 packed inputs, as PacGAN counts it."""
+    return Config(**{**BASE, "pack": 4, "batch_size": 1024})
 
 
 @_preset("unrolled")
 def unrolled():
-    """The classic GAN with G's gradient taken through 5 unrolled steps of D (Metz et al. 2016)."""
-    return Config(**{**CLASSIC, "unroll": 5})
+    """G's gradient through 5 unrolled steps of D, second term included (Metz et al. 2016)."""
+    # 1,500 steps: each costs about 7 plain steps (5 D steps forward and back, Hessian-vector
+    # products), and the fast budget is a minute on one core
+    return Config(**{**BASE, "unroll": 5, "steps": 1500})
 
 
 @_preset("unrolled-first")
 def unrolled_first():
     """As unrolled, but first order: G steps against the look-ahead D without differentiating D's steps."""
-    return Config(**{**CLASSIC, "unroll": 5, "unroll_order": "first"})
+    return Config(**{**BASE, "unroll": 5, "unroll_order": "first", "steps": 1500})

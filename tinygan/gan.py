@@ -19,6 +19,7 @@ import numpy as np
 from tinygan import penalties
 from tinygan.config import Config, lr_factor
 from tinygan.data import get_dataset
+from tinygan.data.base import scale
 from tinygan.flat import Packed, elementwise
 from tinygan.losses import get_loss
 from tinygan.metrics import evaluate_samples
@@ -107,6 +108,15 @@ class Trainer:
         trainer.evaluations             # the distribution metrics every eval_every steps
         trainer.sample(1000)            # from the averaged generator when config.ema > 0
 
+    Standard units. With config.standardize, G and D never see the data's own coordinates:
+    D is shown x' = (x - mean) / s and G learns to produce x', where mean and s come from
+    tinygan.data.base.scale (s: the data's standard deviation averaged over coordinates).
+    sample() maps G's output back, mean + s * G(z), so every sample, metric and figure is in
+    the data's units. What is set in D's input space (instance noise std, the gp, r1 and r2
+    weights, clip) is thereby relative to the data's scale: the same preset serves a ring of
+    radius 1 or 2 and a grid of any spacing. Gulrajani et al.'s script for these toy data
+    divides by the data's std in the same way. to_model and to_data convert.
+
     threads: how many threads BLAS may use inside train() and evaluate() (default 1, the
     fastest for these small matrices; None leaves BLAS's own setting). It is how the run is
     computed, not what is computed, so it is not part of the Config nor of a checkpoint;
@@ -120,6 +130,7 @@ class Trainer:
         self.dtype = np.dtype(config.dtype)
         self.data = get_dataset(config.data, **config.data_options)
         self.rng = np.random.default_rng(config.seed)
+        self.center, self.scale = scale(self.data) if config.standardize else (None, 1.0)
         seeds = np.random.SeedSequence(config.seed).spawn(2)
         self.G = MLP((config.z_dim, *config.g_hidden, self.data.dim), hidden=config.g_activation,
                      output=config.g_output, seed=np.random.default_rng(seeds[0]), dtype=self.dtype)
@@ -149,8 +160,30 @@ class Trainer:
         """
         W1 = self.D.params["W1"]
         m = self.config.pack
-        points = penalties.pack(self.data.sample(W1.shape[1] * m, rng, dtype=self.dtype), m)
+        points = penalties.pack(self.real_batch(W1.shape[1] * m, rng), m)
         self.D.params["b1"][...] = -np.sum(points * W1.T, axis=1)
+
+    # ------------------------------------------------------------------ units
+    def to_model(self, x, dtype=None):
+        """Points in the data's units -> the units G and D work in: (x - mean) / s with
+        standardize, else x itself. (n, dim) -> (n, dim) in `dtype` (default the trainer's)."""
+        x, dtype = np.asarray(x), self.dtype if dtype is None else dtype
+        if self.center is None:
+            return x.astype(dtype, copy=False)
+        return ((x.astype(np.float64) - self.center) / self.scale).astype(dtype)
+
+    def to_data(self, y):
+        """The inverse of to_model: G's outputs -> the data's units, mean + s * y."""
+        if self.center is None:
+            return y
+        return (self.center + self.scale * np.asarray(y, dtype=np.float64)).astype(self.dtype)
+
+    def real_batch(self, n, rng=None):
+        """n real samples as D sees them (in model units), from `rng` (default: the trainer's)."""
+        rng = self.rng if rng is None else rng
+        if self.center is None:
+            return self.data.sample(n, rng, dtype=self.dtype)
+        return self.to_model(self.data.sample(n, rng, dtype=np.float64))
 
     # ------------------------------------------------------------------ sampling
     def sample_z(self, n):
@@ -163,10 +196,11 @@ class Trainer:
         return self.opt_g.average if self.config.ema else self.G.params
 
     def sample(self, n, rng=None):
-        """n generated samples, shape (n, data dim), from g_params; with `rng`, the trainer's
-        stream is untouched."""
+        """n generated samples, shape (n, data dim), in the data's units, from g_params; with
+        `rng`, the trainer's stream is untouched."""
         rng = self.rng if rng is None else rng
-        return self.G(rng.standard_normal((n, self.config.z_dim), dtype=self.dtype), self.g_params)
+        return self.to_data(self.G(rng.standard_normal((n, self.config.z_dim), dtype=self.dtype),
+                                   self.g_params))
 
     def _prob(self, logits):
         """D(x) for a sigmoid loss; the raw critic score for a critic."""
@@ -194,7 +228,7 @@ class Trainer:
     def d_step(self):
         """One discriminator update on a fresh real batch and a fresh fake batch."""
         n = self.config.batch_size
-        x_real = self.data.sample(n, self.rng, dtype=self.dtype)
+        x_real = self.real_batch(n)
         x_fake = self.G(self.sample_z(n))
         return self._d_update(self.D.params, self.opt_d, x_real, x_fake)
 
@@ -210,7 +244,7 @@ class Trainer:
         c = self.config
         z = self.sample_z(c.batch_size)
         if c.unroll:
-            x_real = self.data.sample(c.batch_size, self.rng, dtype=self.dtype)
+            x_real = self.real_batch(c.batch_size)
             value, grads, info = unrolled_g_gradients(
                 self.G, self.D, self.loss, z, x_real, c.unroll, self.opt_d,
                 second_order=c.unroll_order == "second", pack=c.pack, noise=self.noise_sigma(),

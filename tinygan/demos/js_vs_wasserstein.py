@@ -37,7 +37,7 @@ TRAIN_STEPS = 400
 # The three GANs share everything but the loss: small nets, D (critic) trained 5 steps per
 # G step as WGAN prescribes, Adam 1e-3 (the papers' critic lr 5e-5 / 1e-4 would take
 # ten times longer to cross 3 units), WGAN-GP's betas (0, 0.9) and lambda 10 kept.
-COMMON = dict(data="parallel_lines", z_dim=1, g_hidden=(32, 32), d_hidden=(64, 64),
+COMMON = dict(data="parallel_lines", standardize=False, ema=0.0, lr_schedule="constant", z_dim=1, g_hidden=(32, 32), d_hidden=(64, 64),
               batch_size=64, d_steps=5, g_lr=1e-3, d_lr=1e-3, eval_every=0, dtype="float64")
 RUNS = {"minimax GAN  log(1 - D)": "minimax", "non-saturating GAN  -log D": "classic",
         "WGAN-GP": "wgan-gp"}

@@ -37,7 +37,7 @@ RUNS = {   # label -> (preset, changes, steps); the healthy run is the default r
 }
 EVAL_EVERY = 200
 # the critic experiment: WGAN's parallel lines, the generator 3 units away (as in Q2)
-FAR = dict(data="parallel_lines", z_dim=1, g_hidden=(32, 32), d_hidden=(64, 64), batch_size=64,
+FAR = dict(data="parallel_lines", standardize=False, ema=0.0, lr_schedule="constant", z_dim=1, g_hidden=(32, 32), d_hidden=(64, 64), batch_size=64,
            d_steps=5, g_lr=1e-3, d_lr=1e-3, eval_every=0, dtype="float64")
 FAR_RUNS = {"WGAN-GP critic": "wgan-gp", "GAN (non-saturating)": "classic"}
 FAR_STEPS, FAR_START, WARMUP = 400, (3.0, 0.5), 20

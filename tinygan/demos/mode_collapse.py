@@ -27,7 +27,7 @@ from tinygan.plots import compare
 # ---- settings ---------------------------------------------------------------------------
 OUT = "runs/demos/mode_collapse"
 DATASETS = ("ring", "grid")
-RECIPES = {"classic": "plain GAN", "pacgan": "PacGAN4"}     # preset -> label
+RECIPES = {"plain": "plain GAN", "pacgan": "PacGAN4"}       # preset -> label
 SEEDS = (0, 1, 2)
 STEPS = 2000                   # the presets' own budget, as in the benchmark's rows
 EVAL_EVERY = 200
@@ -264,7 +264,7 @@ def run(quick=False, out=OUT, jobs=None, benchmark=BENCHMARK):
         stats[(name, data)] = {"modes": [x["modes"] for x in f], "hq": [100 * x["high_quality"] for x in f],
                                "hop": [_hopping(r["evaluations"]) for r in rs],
                                "dips": [_dips(r["evaluations"]) for r in rs]}
-    plain, pac = "classic", "pacgan"
+    plain, pac = "plain", "pacgan"
     dips = [a + b for a, b in zip(stats[(plain, "ring")]["dips"], stats[(plain, "grid")]["dips"])]
     checks.claim("plain_gan_hops", sum(d > 0 for d in dips) >= min(2, len(dips)),
                  f"count drops per seed (ring + grid): {dips}")

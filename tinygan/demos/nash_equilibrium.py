@@ -284,7 +284,7 @@ def real_gan(seed, label, steps):
     extra = dict(REAL[label])
     if "noise" in extra:
         extra["noise_schedule"] = "constant"
-    config = Config(data="gaussian1d", data_options={"mean": 0.0, "std": 0.01}, loss="minimax", z_dim=1,
+    config = Config(data="gaussian1d", standardize=False, data_options={"mean": 0.0, "std": 0.01}, loss="minimax", z_dim=1,
                     g_hidden=(), d_hidden=(), d_init="zero", optimizer="sgd", g_lr=REAL_H, d_lr=REAL_H,
                     lr_schedule="constant", batch_size=64, steps=steps, noise=0.0, ema=0.0,
                     eval_every=0, dtype="float64", seed=seed)

@@ -21,11 +21,13 @@ was trained on (noise or blend), not to G's samples; d_fake (from the G step) is
 mean D(G(z)).
 """
 
+import numpy as np
+
 from tinygan.checks import choice, integer, positive
 from tinygan.config import Config
+from tinygan.data.base import moments
 from tinygan.gan import Trainer
 from tinygan.steps import d_gradients
-from tinygan.lab.landscape import data_moments
 
 NEGATIVES = ("standard", "noise", "blend", "frozen")
 
@@ -47,8 +49,9 @@ class BlindTrainer(Trainer):
         integer("pretrain", pretrain, minimum=0)
         super().__init__(config, **overrides)
         self.negatives = negatives
-        mean, std = data_moments(self.data)
-        self.noise_mean, self.noise_std = mean, noise_scale * std
+        mean, std = moments(self.data)     # in the data's units; D works in the model's
+        mean = self.to_model(mean[None, :], dtype=np.float64)[0]
+        self.noise_mean, self.noise_std = mean, noise_scale * std / self.scale
         for _ in range(pretrain):
             self._blind_d_step(t=0.0)
 
@@ -62,14 +65,14 @@ class BlindTrainer(Trainer):
         """n negatives: real * t + noise * (1 - t), noise ~ N(data mean, (data spread)^2)."""
         t = self.blend_t() if t is None else t
         noise = self.noise_mean + self.noise_std * self.rng.standard_normal((n, self.data.dim))
-        real = self.data.sample(n, self.rng)
+        real = self.to_model(self.data.sample(n, self.rng), dtype=np.float64)
         return (t * real + (1.0 - t) * noise).astype(self.dtype)
 
     def _blind_d_step(self, t=None, update=True):
         """D's loss on real vs negatives; with update, one step of D (and the config's
         penalties, noise, clipping: the same recipe as the standard D)."""
         n = self.config.batch_size
-        x_real = self.data.sample(n, self.rng, dtype=self.dtype)
+        x_real = self.real_batch(n)
         x_neg = self.sample_negatives(n, t)
         if update:
             return self._d_update(self.D.params, self.opt_d, x_real, x_neg)

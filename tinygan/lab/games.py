@@ -463,6 +463,8 @@ def gan_1d_trajectory(config, start=(1.0, 1.0), record_every=1, point_mass=True)
 
     if config.g_hidden or config.d_hidden:
         raise ValueError("gan_1d_trajectory needs linear networks: g_hidden = d_hidden = ()")
+    if config.standardize:
+        raise ValueError("gan_1d_trajectory sets G and D in the data's own units; give standardize=False")
     trainer = Trainer(config)
     if trainer.data.dim != 1:
         raise ValueError(f"gan_1d_trajectory needs 1-D data, got {config.data!r}")

@@ -1,7 +1,6 @@
 """D evaluated on a lattice over the data: the picture behind every 2-D figure of a run.
 
     data_extent(data)             the box the data occupies: (low, high), each (dim,)
-    data_moments(data)            the data's mean and per-coordinate std, each (dim,)
     view_limits(data)             that box with a margin, square in 2-D: the axes of a figure
     d_on_lattice(trainer, limits) D's raw output on a grid x grid lattice over `limits`
     snapshot(trainer)             the state of a run worth drawing, as plain arrays
@@ -17,7 +16,7 @@ from tinygan.checks import integer
 from tinygan.steps import g_gradients
 from tinygan.ops import sigmoid
 
-__all__ = ["data_extent", "data_moments", "view_limits", "d_on_lattice", "snapshot", "d_peak", "d_map"]
+__all__ = ["data_extent", "view_limits", "d_on_lattice", "snapshot", "d_peak", "d_map"]
 
 
 def data_extent(data):
@@ -34,20 +33,6 @@ def data_extent(data):
         return c.min(axis=0) - 4 * data.std, c.max(axis=0) + 4 * data.std
     x = data.sample(2048, np.random.default_rng(0), dtype=np.float64)
     return np.percentile(x, 0.5, axis=0), np.percentile(x, 99.5, axis=0)
-
-
-def data_moments(data):
-    """The data's mean and per-coordinate standard deviation, each (dim,).
-
-    Mixtures in closed form: mean = the centres' mean, variance = the centres' variance plus
-    std^2 (the law of total variance). Other data: from 8,192 samples of a fixed seed.
-    """
-    centers = getattr(data, "centers", None)
-    if centers is not None:
-        c = np.asarray(centers, dtype=np.float64)
-        return c.mean(axis=0), np.sqrt(c.var(axis=0) + data.std ** 2)
-    x = data.sample(8192, np.random.default_rng(0), dtype=np.float64)
-    return x.mean(axis=0), x.std(axis=0)
 
 
 def view_limits(data):
@@ -80,7 +65,7 @@ def d_on_lattice(trainer, limits, grid):
     else:
         xx, yy = np.meshgrid(*axes)          # xy indexing: row i is y = ys[i]
         points = np.stack([xx.ravel(), yy.ravel()], axis=1)
-    out = trainer.D(np.tile(points.astype(trainer.dtype), (1, trainer.config.pack)))[:, 0]
+    out = trainer.D(np.tile(trainer.to_model(points), (1, trainer.config.pack)))[:, 0]
     return axes, (out if len(axes) == 1 else out.reshape(grid, grid))
 
 
@@ -103,8 +88,10 @@ def snapshot(trainer, n=512, grid=80, rng=None, n_arrows=64, limits=None):
                                 2-D: (grid, grid), d_grid[i, j] = D at (grid_x[j], grid_y[i])
         arrow_index, arrows     (m,), (m, dim): arrows = -dx[arrow_index], where dx = dL_G/dx_fake
                                 from tinygan.steps.g_gradients on the whole batch (the direction G
-                                pushes each sample; scaled by 1/n, as in training)
-        grad_norm               mean per-sample ||dL_G/dx|| (history's d_input_grad_norm)
+                                pushes each sample; scaled by 1/n, as in training), per unit of
+                                the data (a standardized run's gradient divided by s)
+        grad_norm               mean per-sample ||dL_G/dx|| (history's d_input_grad_norm, which
+                                a standardized run records per standard unit, divided by s)
         centers                 (K, dim) mixture centres, (0, dim) if the data has none
     """
     dim = trainer.data.dim
@@ -125,7 +112,8 @@ def snapshot(trainer, n=512, grid=80, rng=None, n_arrows=64, limits=None):
     m = trainer.config.pack
     _, _, info = g_gradients(trainer.G, trainer.D, trainer.loss, z[: n - n % m], pack=m,
                              g_params=trainer.g_params)
-    fake, dx = info["x_fake"], info["dx"]
+    # back to the data's units: x = mean + s x', so dL/dx = dL/dx' / s
+    fake, dx = trainer.to_data(info["x_fake"]), info["dx"] / trainer.scale
     n = len(fake)
     limits = view_limits(trainer.data) if limits is None else np.asarray(limits, dtype=np.float64)
     if limits.shape != (dim, 2) or not np.all(limits[:, 0] < limits[:, 1]):

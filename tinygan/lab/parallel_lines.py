@@ -243,6 +243,8 @@ def train_from_far(config, start=(3.0, 0.5), steps=400, record_every=10, n_eval=
     Returns a dict: step, distance, pull (R,), the trainer's per-step g_grad_norm and d_fake
     (steps,), and the trainer itself under "trainer".
     """
+    if config.standardize:
+        raise ValueError("train_from_far places G in the data's own units; give standardize=False")
     trainer = Trainer(config)
     last = trainer.G.n_layers
     trainer.G.params[f"W{last}"] *= 0.3

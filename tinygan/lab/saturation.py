@@ -258,7 +258,7 @@ def train_generator(G, data, steps, loss="nonsaturating", d_hidden=(64, 64), lr=
     dict: G (the trained generator, the same object), step (R,), distance (R,), g_grad_norm
     (steps,) from the Trainer's history, kept {step: weights}.
     """
-    config = Config(data="line", data_options={"start": tuple(data.start), "end": tuple(data.end)},
+    config = Config(data="line", standardize=False, data_options={"start": tuple(data.start), "end": tuple(data.end)},
                     loss=loss, z_dim=G.sizes[0], g_hidden=G.sizes[1:-1], g_activation=G.hidden.name,
                     d_hidden=tuple(d_hidden), d_init="zero", g_lr=lr, d_lr=lr,
                     lr_schedule="constant", batch_size=batch, steps=max(steps, 1), noise=noise,

@@ -88,7 +88,20 @@ PUBLISHED = {
              ("GDPP-GAN", 8.0, 71.7, None, 24.8, 68.5, None, "GDPP T1")],
 }
 
-DATA = ("ring", "grid")
+# --data names -> (data set, its options). ring and grid are the papers'; the others check
+# that a recipe holds beyond the benchmark's constants (a ring twice the size, grids of
+# another spacing with the same mode std, so relatively sharper or blunter modes).
+DATA = {
+    "ring": ("ring", {}), "grid": ("grid", {}),
+    "ring-r2": ("ring", {"radius": 2.0, "std": 0.02}),
+    "grid-s1": ("grid", {"spacing": 1.0}), "grid-s3": ("grid", {"spacing": 3.0}),
+    "grid-s4": ("grid", {"spacing": 4.0}),
+}
+
+
+def dataset(name):
+    data, options = DATA[name]
+    return get_dataset(data, **options)
 
 
 def job_config(row, data, seed, steps=0, budget="fast"):
@@ -96,7 +109,8 @@ def job_config(row, data, seed, steps=0, budget="fast"):
     overrides the row's steps (0: keep), budget "paper" multiplies them by PAPER_FACTOR."""
     _, preset, changes = CONFIGS[row]
     config = dataclasses.replace(presets[preset](), **changes)
-    overrides = {"data": data, "seed": seed, "eval_every": 0, "eval_samples": 2500}
+    overrides = {"data": DATA[data][0], "data_options": DATA[data][1], "seed": seed, "eval_every": 0,
+                 "eval_samples": 2500}
     overrides["steps"] = steps or config.steps * (PAPER_FACTOR if budget == "paper" else 1)
     return dataclasses.replace(config, **overrides).validate()
 
@@ -143,7 +157,7 @@ def _baseline_rows(data_sets):
     """The naive samplers every number should be read against (tinygan.metrics.baselines)."""
     rows = {}
     for d in data_sets:
-        for name, r in baselines(get_dataset(d)).items():
+        for name, r in baselines(dataset(d)).items():
             rows.setdefault(name, {})[d] = r
     lines = []
     for name, per in rows.items():
@@ -162,7 +176,7 @@ def table(results, configs, data_sets):
     naive baselines."""
     head = ["configuration"]
     for d in data_sets:
-        k = 8 if d == "ring" else 25
+        k = dataset(d).n_modes
         head += [f"{d} modes (of {k})", f"{d} balanced", f"{d} HQ %", f"{d} rev. KL",
                  f"{d} worst seed (modes / HQ)"]
     head += ["wall s / run", "CPU s / run"]
@@ -184,7 +198,7 @@ def table(results, configs, data_sets):
         for name, rm, rh, rk, gm, gh, gk, source in PUBLISHED.get(preset, []):
             cells = [f"  published: {name} ({source})"]
             for d in data_sets:
-                m, h, k = (rm, rh, rk) if d == "ring" else (gm, gh, gk)
+                m, h, k = (rm, rh, rk) if d == "ring" else (gm, gh, gk) if d == "grid" else (None,) * 3
                 cells += [_pub(m, "{}"), "—", _pub(h, "{}"), _pub(k, "{}"), ""]
             lines.append("| " + " | ".join(cells + ["", ""]) + " |")
     lines += _baseline_rows(data_sets)
@@ -212,7 +226,8 @@ def main(argv=None):
                         help=f"comma-separated rows (default all: {','.join(CONFIGS)})")
     parser.add_argument("--budget", choices=("fast", "paper"), default="fast",
                         help=f"fast: each row's own steps (a minute or less per run); paper: {PAPER_FACTOR} times as many")
-    parser.add_argument("--data", default="ring,grid", help="ring, grid or ring,grid")
+    parser.add_argument("--data", default="ring,grid",
+                        help=f"comma-separated data sets (default ring,grid; all: {','.join(DATA)})")
     parser.add_argument("--steps", type=int, default=0, help="override every preset's steps (0: keep)")
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel on this machine (default 1)")
     parser.add_argument("--cluster", default=None, metavar="ADDRESS",
@@ -234,7 +249,7 @@ def main(argv=None):
     if unknown or not chosen:
         parser.error(f"unknown configs {unknown}; choose from {', '.join(CONFIGS)}")
     if any(d not in DATA for d in data_sets) or not data_sets:
-        parser.error(f"--data takes ring, grid or ring,grid; got {args.data!r}")
+        parser.error(f"--data takes a comma-separated list of {', '.join(DATA)}; got {args.data!r}")
     configs = [c for c in CONFIGS if c in chosen]
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     # seed by seed, so an interrupted run leaves every configuration with the same seeds

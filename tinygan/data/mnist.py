@@ -229,9 +229,10 @@ def load_mnist(folder=None, kind="train", download=False, cache=None,
         paths = [_find([cache], name) for name in names]
     images = read_idx(paths[0], magic=IMAGES_MAGIC)
     labels = read_idx(paths[1], magic=LABELS_MAGIC)
-    if images.ndim != 3 or 0 in images.shape[1:]:
-        raise ValueError(f"{paths[0]}: images of shape {images.shape[1:]}; MNIST images have "
-                         "rows and columns (corrupt file?)")
+    if images.ndim != 3 or 0 in images.shape[1:] or images.shape[1] != images.shape[2]:
+        raise ValueError(f"{paths[0]}: images of {' x '.join(map(str, images.shape[1:]))} "
+                         "pixels; MNIST images are square, with rows and columns (28 x 28), "
+                         "which the digit metrics need (corrupt or other file?)")
     if len(images) != len(labels):
         raise ValueError(f"{paths[0]} has {len(images)} images but {paths[1]} has "
                          f"{len(labels)} labels; they must match (mixed-up or corrupt files?)")
@@ -324,7 +325,8 @@ class MNIST(Dataset):
     Samples (n, rows*cols) drawn uniformly with replacement; labels (N,); images (N, D)
     uint8 (kept as bytes: 47 MB for the training set instead of 376 MB of float64).
     templates (10, D) are the class-mean images in [-1, 1] (a blank -1 image for a class
-    that is absent), threshold the RMS distance 99 % of images stay below (see
+    that is absent), threshold the RMS distance 99 % of images stay below, and at least
+    half a grey level (see
     tinygan.metrics.digit_coverage).
     """
 
@@ -351,7 +353,10 @@ class MNIST(Dataset):
     def threshold(self):
         """The 99th percentile of real images' distance to the nearest template."""
         real = self.sample(min(4000, len(self.images)), np.random.default_rng(20160610))
-        return calibrate_threshold(real, self.templates, quantile=0.99, max_shift=1)
+        # at least half a grey level (1/255 in [-1, 1] units): a set whose images all equal
+        # their class means (a blank or synthetic file) would otherwise get 0, which counts
+        # nothing as a digit
+        return max(calibrate_threshold(real, self.templates, quantile=0.99, max_shift=1), 1 / 255)
 
     def sample_with_labels(self, n, rng, dtype=np.float64):
         """Draw n images and their labels: (n, D) in `dtype` and [-1, 1], (n,) ints."""

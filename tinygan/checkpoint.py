@@ -123,6 +123,15 @@ def count_parameters(config, dim):
             + mlp((dim * config.pack, *config.d_hidden, 1)))
 
 
+def row_bytes(config, dim):
+    """Bytes one sample costs in a training step or an evaluation, over-estimated: four
+    float64 values per unit of G and D (activations and gradients, before and after each
+    nonlinearity), and the sliced Wasserstein distance's 128 projections (~16 kB per sample
+    measured on ring and digits; 2 x 128 values, with sorting)."""
+    units = config.z_dim + sum(config.g_hidden) + 2 * dim * config.pack + sum(config.d_hidden)
+    return 8 * (4 * units + 128 * 16)
+
+
 def _fail(path, text):
     return CheckpointError(f"{path}: {text}")
 
@@ -145,7 +154,7 @@ def _open_zip(path):
         start = f.read(4)
     if not start:
         raise CheckpointError(f"{path} is empty: it is not a checkpoint (an interrupted copy?)")
-    if start != b"PK\x03\x04":
+    if start not in (b"PK\x03\x04", b"PK\x05\x06"):     # a member first, or an empty zip
         raise CheckpointError(f"{path} does not start like a zip (.npz) file: it is not a "
                               f"tinygan checkpoint, or bytes were added before its start")
     try:
@@ -198,6 +207,8 @@ class _Members:
                                    f"is damaged") from None
         except (ValueError, TypeError, SyntaxError, OverflowError) as err:
             raise _fail(self.path, f"{key} is not a readable .npy array ({err})") from None
+        if any(d < 0 for d in shape):
+            raise _fail(self.path, f"{key} is not a readable .npy array (shape {shape})")
         if dtype.hasobject:
             raise _fail(self.path, f"{key} holds pickled Python objects; tinygan checkpoints are "
                                    f"plain arrays and pickles are refused (they can run code)")
@@ -212,24 +223,25 @@ class _Members:
             if shape != declared or not _same_dtype(found, dtype):
                 raise _mismatch(self.path, key, found, declared, dtype, shape, what)
             nbytes = math.prod(shape) * found.itemsize
-            data = bytearray()
+            data = np.empty(nbytes, dtype=np.uint8)      # the size the config allows, no more
+            filled = 0
             try:
-                while len(data) < nbytes:
-                    piece = f.read(min(_CHUNK, nbytes - len(data)))
+                while filled < nbytes:
+                    piece = f.read(min(_CHUNK, nbytes - filled))
                     if not piece:
                         break
-                    data += piece
+                    data[filled:filled + len(piece)] = np.frombuffer(piece, dtype=np.uint8)
+                    filled += len(piece)
                 extra = f.read(1)       # at the end, the zip checks the member's CRC
             except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as err:
                 raise _fail(self.path, f"{key} is corrupt ({type(err).__name__}: {err})") from None
-        if len(data) < nbytes:
+        if filled < nbytes:
             raise _fail(self.path, f"{key} is truncated: its header declares {nbytes} bytes, "
-                                   f"it holds {len(data)}")
+                                   f"it holds {filled}")
         if extra:
             raise _fail(self.path, f"{key} holds more data than its header declares "
                                    f"({nbytes} bytes); the file is corrupt or hostile")
-        array = np.frombuffer(bytes(data), dtype=found)
-        return array.reshape(shape, order="F" if fortran else "C").copy()
+        return data.view(found).reshape(shape, order="F" if fortran else "C")
 
 
 def _same_dtype(found, want):
@@ -237,10 +249,16 @@ def _same_dtype(found, want):
     return found.kind in want if isinstance(want, str) else found == want
 
 
+def _array_text(dtype, shape):
+    """'float32[16, 8]', 'int64 scalar', 'an integer scalar' (dtype a string of kinds)."""
+    kind = "an integer" if isinstance(dtype, str) else str(dtype)
+    return f"{kind} scalar" if shape == () else f"{kind}{list(shape)}"
+
+
 def _mismatch(path, key, dtype, shape, want_dtype, want_shape, what="the config builds"):
     """'G/W1 is float64[8, 5] but the config builds float64[8, 8]', as a CheckpointError."""
-    want = "an integer" if isinstance(want_dtype, str) else str(want_dtype)
-    return _fail(path, f"{key} is {dtype}{list(shape)} but {what} {want}{list(want_shape)}")
+    return _fail(path, f"{key} is {_array_text(dtype, shape)} but {what} "
+                       f"{_array_text(want_dtype, want_shape)}")
 
 
 def _read(path):
@@ -329,13 +347,13 @@ def _config(meta, path):
     if n > MAX_PARAMETERS:
         raise _fail(path, f"its config builds {n:,} parameters; tinygan reads checkpoints of "
                           f"at most {MAX_PARAMETERS:,} (a corrupt or hostile config?)")
-    width = max(config.z_dim, data.dim * config.pack, *config.g_hidden, *config.d_hidden)
-    for name in ("batch_size", "eval_samples"):
-        rows = getattr(config, name) * (config.pack if name == "batch_size" else 1)
-        if rows * width * 8 * 8 > memory_budget():
-            raise _fail(path, f"its config's {name} {getattr(config, name)} needs more memory than "
-                              f"this machine has (about {rows * width * 64 / 1e9:.3g} GB of "
-                              f"{memory_budget() / 1e9:.3g} GB usable)")
+    for name, rows in (("batch_size", config.batch_size * config.pack),
+                       ("eval_samples", config.eval_samples)):
+        need = rows * row_bytes(config, data.dim)
+        if need > memory_budget():
+            raise _fail(path, f"its config's {name} {getattr(config, name)} needs about "
+                              f"{need / 1e9:.3g} GB of memory, more than the "
+                              f"{memory_budget() / 1e9:.3g} GB tinygan uses (half this machine's)")
     return config, data
 
 
@@ -363,18 +381,21 @@ def _expected(trainer, step):
 def _check_members(members, need, may, path):
     names = set(members.infos) - {"meta"}
     for key in sorted(names - set(need) - set(may)):
-        prefix = key.split("/", 1)[0]
         what = {"opt_g": "an optimizer slot", "opt_d": "an optimizer slot", "G": "a parameter",
-                "D": "a parameter", "history": "a history column"}.get(prefix, "a member")
+                "D": "a parameter", "history": "a history column"}.get(key.split("/", 1)[0])
+        if what is None:
+            raise _fail(path, f"member {key}.npy is not part of a tinygan checkpoint (it holds "
+                              f"meta, G/*, D/*, opt_g/*, opt_d/* and history/* only)")
         raise _fail(path, f"{key} is {what} its config does not have; the file does not "
                           f"match its own config")
     for key in sorted(set(need) - names):
-        raise _fail(path, f"lacks {key}: it does not match its own config")
+        raise CheckpointError(f"{path} lacks {key}: it does not match its own config")
     slots = {k.rsplit("/", 1)[0] for k in may}
     for slot in sorted(slots):
         keys = {k for k in may if k.rsplit("/", 1)[0] == slot}
         if names & keys and not keys <= names:
-            raise _fail(path, f"lacks {sorted(keys - names)[0]}: its optimizer state is incomplete")
+            raise CheckpointError(f"{path} lacks {sorted(keys - names)[0]}: its optimizer "
+                                  f"state is incomplete")
     for key in sorted(names):     # every header, before any data is read
         dtype, shape, _ = members.header(key)
         want_dtype, want_shape = need.get(key) or may[key]

@@ -24,7 +24,7 @@ import numpy as np
 from tinygan import __version__, checker, demos
 from tinygan.app.errors import UsageError
 from tinygan.app.run import run_training
-from tinygan.checkpoint import CheckpointError, load, memory_budget
+from tinygan.checkpoint import CheckpointError, load, memory_budget, row_bytes
 from tinygan.config import Config, lr_factor, presets
 from tinygan.data import DATASETS, get_dataset
 from tinygan.gan import DivergenceError
@@ -230,14 +230,6 @@ def _say_extension(config, step, total):
               file=sys.stderr)
 
 
-def _evaluation_bytes(trainer, n):
-    """Bytes that evaluating n samples takes, over-estimated: per sample, the sliced
-    Wasserstein distance's 128 projections (~16 kB measured on ring and digits) and G's
-    forward pass and the real samples beside it."""
-    c = trainer.config
-    return n * 8 * (128 * 16 + 3 * (c.z_dim + sum(c.g_hidden) + 2 * trainer.data.dim))
-
-
 def cmd_evaluate(args):
     if args.samples is not None and args.samples < 1:
         raise UsageError(f"--samples must be >= 1 (generated samples to evaluate; give no "
@@ -255,9 +247,10 @@ def cmd_evaluate(args):
     except FileNotFoundError as err:   # the run's data set needs files that are gone
         raise UsageError(_as_flags(str(err))) from None
     n = args.samples or trainer.config.eval_samples
-    need, budget = _evaluation_bytes(trainer, n), memory_budget()
+    per_sample, budget = row_bytes(trainer.config, trainer.data.dim), memory_budget()
+    need = n * per_sample
     if need > budget:
-        most = budget // _evaluation_bytes(trainer, 1)
+        most = budget // per_sample
         raise UsageError(f"--samples {n} needs about {need / 1e9:.3g} GB of memory to evaluate, "
                          f"more than the {budget / 1e9:.3g} GB tinygan uses (half this machine's); "
                          f"give --samples <= {most}")

@@ -229,10 +229,9 @@ def load_mnist(folder=None, kind="train", download=False, cache=None,
         paths = [_find([cache], name) for name in names]
     images = read_idx(paths[0], magic=IMAGES_MAGIC)
     labels = read_idx(paths[1], magic=LABELS_MAGIC)
-    if images.ndim != 3 or 0 in images.shape[1:] or images.shape[1] != images.shape[2]:
+    if images.ndim != 3 or 0 in images.shape[1:]:
         raise ValueError(f"{paths[0]}: images of {' x '.join(map(str, images.shape[1:]))} "
-                         "pixels; MNIST images are square, with rows and columns (28 x 28), "
-                         "which the digit metrics need (corrupt or other file?)")
+                         "pixels; MNIST images have rows and columns (28 x 28) (corrupt file?)")
     if len(images) != len(labels):
         raise ValueError(f"{paths[0]} has {len(images)} images but {paths[1]} has "
                          f"{len(labels)} labels; they must match (mixed-up or corrupt files?)")
@@ -343,7 +342,10 @@ class MNIST(Dataset):
 
     @functools.cached_property
     def templates(self):
-        """Class-mean images (10, D) in [-1, 1]."""
+        """Class-mean images (10, D) in [-1, 1]; None for images that are not square, which
+        the digit metrics (aligning by shifts of a square image) cannot score."""
+        if len(self.shape) != 2 or self.shape[0] != self.shape[1]:
+            return None
         t = -np.ones((10, self.dim))
         for c in np.unique(self.labels):
             t[c] = self.images[self.labels == c].mean(0) / 127.5 - 1.0
@@ -351,7 +353,10 @@ class MNIST(Dataset):
 
     @functools.cached_property
     def threshold(self):
-        """The 99th percentile of real images' distance to the nearest template."""
+        """The 99th percentile of real images' distance to the nearest template (None
+        without templates)."""
+        if self.templates is None:
+            return None
         real = self.sample(min(4000, len(self.images)), np.random.default_rng(20160610))
         # at least half a grey level (1/255 in [-1, 1] units): a set whose images all equal
         # their class means (a blank or synthetic file) would otherwise get 0, which counts

@@ -7,8 +7,13 @@ training on gives the same numbers, bit for bit, as never having stopped.
 Writing is atomic: the file is written under a temporary name in the same folder, flushed
 to disk, then renamed over the target, so a crash or a full disk never leaves a half-written
 checkpoint where the last good one was; it gets the permissions any new file would (the
-umask's), like the other files of a run. write_npz does the same for any dict of arrays. Reading uses allow_pickle=False: a .npz can carry
-pickled objects, and unpickling runs code chosen by whoever wrote the file.
+umask's), like the other files of a run. write_npz does the same for any dict of arrays.
+
+Reading treats the file as untrusted: a .npz can carry pickled objects (and unpickling runs
+code chosen by whoever wrote the file), and a .npy header can declare any size. `load` checks
+the whole file against the config it claims before it returns a trainer, and allocates
+nothing larger than that config builds (see "reading" below); every failure is one
+CheckpointError line. `evaluate` and `train --resume` both go through it.
 """
 
 import json
@@ -259,21 +264,6 @@ def _mismatch(path, key, dtype, shape, want_dtype, want_shape, what="the config 
     """'G/W1 is float64[8, 5] but the config builds float64[8, 8]', as a CheckpointError."""
     return _fail(path, f"{key} is {_array_text(dtype, shape)} but {what} "
                        f"{_array_text(want_dtype, want_shape)}")
-
-
-def _read(path):
-    """All arrays of the file whose headers can be read, as {name: array}: a CheckpointError
-    if the file is not a plain zip of .npy arrays. (Sizes are not checked against a config:
-    this is for files that are not checkpoints; load validates everything.)"""
-    with _open_zip(path) as archive:
-        members = _Members(archive, path)
-        out = {}
-        for key in members.infos:
-            dtype, shape, _ = members.header(key)
-            if math.prod(shape) * dtype.itemsize > memory_budget():
-                raise _fail(path, f"{key} declares shape {shape}, more than this machine can hold")
-            out[key] = members.read(key, dtype, shape, what="expected")
-        return out
 
 
 def read_meta(path):

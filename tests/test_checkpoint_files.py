@@ -445,6 +445,15 @@ def test_evaluate_refuses_bad_sample_counts(base, tmp_path, samples, words):
     attempt(["evaluate", "run", "--samples", samples], tmp_path).clean_failure(*words).unchanged()
 
 
+def test_samples_that_overflow_are_one_line(base, tmp_path):
+    """Finite weights so large that G's samples overflow float32: a checkpoint that loads,
+    whose samples cannot be scored."""
+    _, b = base
+    huge = np.full_like(b.arrays["opt_g/ema/W1"], 3e38)     # G samples from its average
+    evaluate_case(b.with_arrays(opt_g__ema__W1=huge), tmp_path).clean_failure(
+        "weights are finite but its samples", "overflow").unchanged()
+
+
 def test_evaluate_with_a_sample_count_works(base, tmp_path):
     run, _ = base
     shutil.copytree(run, tmp_path / "run")

@@ -258,8 +258,9 @@ def cmd_evaluate(args):
         try:
             result = trainer.evaluate(n=n, record=False)
         except ValueError as err:     # finite weights whose samples overflow
-            raise UsageError(f"{path}: its generator's samples are not finite at step "
-                             f"{trainer.step} ({err}); the run was on the edge of diverging") from None
+            raise UsageError(f"{path}: its generator's weights are finite but its samples at "
+                             f"step {trainer.step} are not ({err}): they overflow, so they "
+                             f"cannot be evaluated") from None
     c = trainer.config
     print(f"{path}: {c.data}, {c.loss} loss, step {trainer.step}")
     for key, value in result.items():

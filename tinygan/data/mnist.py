@@ -266,11 +266,6 @@ def download_mnist(cache=None, kinds=("train", "test"), base_url=MNIST_MIRRORS, 
     by_hand = (f"Without internet access, fetch the MNIST files by hand ({', '.join(every)}; "
                f"kind={'/'.join(kinds)} needs {', '.join(n + '.gz' for n in wanted)}) and put "
                f"them (raw or .gz) in {cache}, or pass folder=<where they are>.")
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise MNISTDownloadFailed(f"cannot create the download folder {cache} ({err.strerror or err}). "
-                                  + by_hand, kinds[0], wanted, [cache]) from None
     for name in wanted:
         if _find([cache], name) is not None:
             continue
@@ -290,6 +285,12 @@ def download_mnist(cache=None, kinds=("train", "test"), base_url=MNIST_MIRRORS, 
                 bad_sums.append(f"{url} has MD5 {digest}, expected {checksums[gz]}")
                 continue
             part = cache / (gz + ".part")
+            try:   # the folder is made only now: a failed download leaves nothing behind
+                cache.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise MNISTDownloadFailed(f"cannot create the download folder {cache} "
+                                          f"({err.strerror or err}). " + by_hand, kinds[0],
+                                          wanted, [cache]) from None
             try:
                 part.write_bytes(data)
                 os.replace(part, cache / gz)                  # atomic: no half-written .gz

@@ -332,7 +332,7 @@ def _config(meta, path):
         raise _fail(path, f"its data set {config.data!r} cannot be loaded: {where}") from None
     except (TypeError, ValueError, OverflowError, MemoryError) as err:
         raise CheckpointError(f"{path} has a config this tinygan cannot build: "
-                              f"{type(err).__name__ if isinstance(err, MemoryError) else ''}{err}") from None
+                              f"{err or type(err).__name__}") from None
     n = count_parameters(config, data.dim)
     if n > MAX_PARAMETERS:
         raise _fail(path, f"its config builds {n:,} parameters; tinygan reads checkpoints of "

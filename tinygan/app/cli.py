@@ -242,10 +242,8 @@ def cmd_evaluate(args):
         path = path / "checkpoint.npz"
     try:
         trainer = load(path, threads=_threads(args))
-    except CheckpointError as err:
+    except CheckpointError as err:     # the run's data files gone included: load says where
         raise UsageError(str(err)) from None
-    except FileNotFoundError as err:   # the run's data set needs files that are gone
-        raise UsageError(_as_flags(str(err))) from None
     n = args.samples or trainer.config.eval_samples
     per_sample, budget = row_bytes(trainer.config, trainer.data.dim), memory_budget()
     need = n * per_sample
@@ -258,6 +256,8 @@ def cmd_evaluate(args):
         try:
             result = trainer.evaluate(n=n, record=False)
         except ValueError as err:     # finite weights whose samples overflow
+            if "NaN or inf" not in str(err):
+                raise
             raise UsageError(f"{path}: its generator's weights are finite but its samples at "
                              f"step {trainer.step} are not ({err}): they overflow, so they "
                              f"cannot be evaluated") from None

@@ -7,19 +7,27 @@ training on gives the same numbers, bit for bit, as never having stopped.
 Writing is atomic: the file is written under a temporary name in the same folder, flushed
 to disk, then renamed over the target, so a crash or a full disk never leaves a half-written
 checkpoint where the last good one was; it gets the permissions any new file would (the
-umask's), like the other files of a run. write_npz does the same for any dict of arrays. Reading uses allow_pickle=False: a .npz can carry
-pickled objects, and unpickling runs code chosen by whoever wrote the file.
+umask's), like the other files of a run. write_npz does the same for any dict of arrays.
+
+Reading treats the file as untrusted: a .npz can carry pickled objects (and unpickling runs
+code chosen by whoever wrote the file), and a .npy header can declare any size. `load` checks
+the whole file against the config it claims before it returns a trainer, and allocates
+nothing larger than that config builds (see "reading" below); every failure is one
+CheckpointError line. `evaluate` and `train --resume` both go through it.
 """
 
 import json
+import math
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from tinygan.config import Config
+from tinygan.data import get_dataset
 from tinygan.gan import STEP_COLUMNS, Trainer
 
 FORMAT = "tinygan-checkpoint"
@@ -88,89 +96,344 @@ def save(trainer, path):
     return write_npz(path, arrays)
 
 
-def _read(path):
-    """All arrays of the file, read with allow_pickle=False, or a CheckpointError saying why not."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"no checkpoint file at {path}")
-    if not zipfile.is_zipfile(path):
-        raise CheckpointError(f"{path} is truncated or corrupt: it is not a complete .npz (zip) file")
+# ============================================================================ reading
+# A checkpoint is read as untrusted input: every size is checked before anything is
+# allocated. In order: the file (readable, a zip), the member names (exactly the ones the
+# format has), meta (a small JSON object with the fields and types it must have), the config
+# (buildable, and of a size this machine can hold), then for every array its .npy header alone
+# (dtype and shape against what the config builds), and only then its data, read to exactly
+# the size the header declares (a compressed member that expands further is refused, so a
+# deflate bomb costs nothing), and checked finite.
+
+MAX_PARAMETERS = 10**8       # G and D together: 800 MB of float64, x4 with Adam and an average
+MAX_META_BYTES = 1 << 26     # 64 MB of JSON: config, rng state and the evaluations
+_CHUNK = 1 << 20
+
+
+def memory_budget():
+    """Bytes a checkpoint (or an evaluation) may take: half the machine's physical memory
+    (4 GB where the system does not say)."""
     try:
-        # opened here, not by np.load, so the file is closed even when the zip is broken
-        with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except ValueError as err:
-        if "allow_pickle" in str(err):
-            raise CheckpointError(f"{path} contains pickled objects; tinygan checkpoints are "
-                                  f"plain arrays and pickles are refused (they can run code)") from None
-        raise CheckpointError(f"{path} is not a readable checkpoint: {err}") from None
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, zipfile.LargeZipFile) as err:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (AttributeError, ValueError, OSError):
+        return 4 << 30
+
+
+def count_parameters(config, dim):
+    """G's and D's parameter count for `config` on data of dimension `dim`:
+    sum over layers of (fan_in + 1) * fan_out, without building anything."""
+    def mlp(sizes):
+        return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return (mlp((config.z_dim, *config.g_hidden, dim))
+            + mlp((dim * config.pack, *config.d_hidden, 1)))
+
+
+def row_bytes(config, dim):
+    """Bytes one sample costs in a training step or an evaluation, over-estimated: four
+    float64 values per unit of G and D (activations and gradients, before and after each
+    nonlinearity), and the sliced Wasserstein distance's 128 projections (~16 kB per sample
+    measured on ring and digits; 2 x 128 values, with sorting)."""
+    units = config.z_dim + sum(config.g_hidden) + 2 * dim * config.pack + sum(config.d_hidden)
+    return 8 * (4 * units + 128 * 16)
+
+
+def _fail(path, text):
+    return CheckpointError(f"{path}: {text}")
+
+
+def _open_zip(path):
+    """The file opened as a zip, or a CheckpointError saying why it cannot be."""
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(f"no checkpoint file at {path}")
+    if not path.is_file():
+        raise CheckpointError(f"{path} is not a file: give a checkpoint (.npz) file")
+    try:
+        f = open(path, "rb")
+    except PermissionError:
+        raise CheckpointError(f"{path}: cannot read (permission denied); the file may be fine, "
+                              f"but this user may not open it") from None
+    except OSError as err:
+        raise CheckpointError(f"{path}: cannot read ({err.strerror or err})") from None
+    with f:
+        start = f.read(4)
+    if not start:
+        raise CheckpointError(f"{path} is empty: it is not a checkpoint (an interrupted copy?)")
+    if start not in (b"PK\x03\x04", b"PK\x05\x06"):     # a member first, or an empty zip
+        raise CheckpointError(f"{path} does not start like a zip (.npz) file: it is not a "
+                              f"tinygan checkpoint, or bytes were added before its start")
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as err:
         raise CheckpointError(f"{path} is truncated or corrupt ({type(err).__name__}: {err}); "
                               f"it is not a complete .npz checkpoint") from None
 
 
+class _Members:
+    """The .npy members of an open checkpoint zip, read header first, data to the byte."""
+
+    def __init__(self, archive, path):
+        self.zip, self.path = archive, path
+        self.infos = {}
+        for info in archive.infolist():
+            name = info.filename
+            if not name.endswith(".npy") or info.is_dir():
+                raise _fail(path, f"member {name!r} is not a .npy array; a checkpoint holds "
+                                  f"only .npy arrays")
+            key = name[:-4]
+            if key in self.infos:
+                raise _fail(path, f"member {name!r} appears twice; the file is corrupt")
+            self.infos[key] = info
+
+    def header(self, key):
+        """(dtype, shape, fortran_order) from the member's .npy header, its data unread."""
+        with self._open(key) as f:
+            return self._header(f, key)
+
+    def _open(self, key):
+        try:
+            return self.zip.open(self.infos[key])
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+                EOFError, OSError, ValueError) as err:
+            raise _fail(self.path, f"member {key}.npy cannot be read ({type(err).__name__}: "
+                                   f"{err}); the file is truncated or corrupt") from None
+
+    def _header(self, f, key):
+        try:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f".npy version {version[0]}.{version[1]}, tinygan writes 1.0")
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
+            raise _fail(self.path, f"{key} is corrupt ({type(err).__name__}: {err}); the file "
+                                   f"is damaged") from None
+        except (ValueError, TypeError, SyntaxError, OverflowError) as err:
+            raise _fail(self.path, f"{key} is not a readable .npy array ({err})") from None
+        if any(d < 0 for d in shape):
+            raise _fail(self.path, f"{key} is not a readable .npy array (shape {shape})")
+        if dtype.hasobject:
+            raise _fail(self.path, f"{key} holds pickled Python objects; tinygan checkpoints are "
+                                   f"plain arrays and pickles are refused (they can run code)")
+        return dtype, tuple(shape), fortran
+
+    def read(self, key, dtype, shape, what="the config builds"):
+        """The array `key`, after checking that its header declares exactly `dtype` and
+        `shape` (one of several dtypes if `dtype` is a tuple of kinds, e.g. 'iu'); its data is
+        read to exactly that many bytes, and a member holding more is refused."""
+        with self._open(key) as f:
+            found, declared, fortran = self._header(f, key)
+            if shape != declared or not _same_dtype(found, dtype):
+                raise _mismatch(self.path, key, found, declared, dtype, shape, what)
+            nbytes = math.prod(shape) * found.itemsize
+            data = np.empty(nbytes, dtype=np.uint8)      # the size the config allows, no more
+            filled = 0
+            try:
+                while filled < nbytes:
+                    piece = f.read(min(_CHUNK, nbytes - filled))
+                    if not piece:
+                        break
+                    data[filled:filled + len(piece)] = np.frombuffer(piece, dtype=np.uint8)
+                    filled += len(piece)
+                extra = f.read(1)       # at the end, the zip checks the member's CRC
+            except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as err:
+                raise _fail(self.path, f"{key} is corrupt ({type(err).__name__}: {err})") from None
+        if filled < nbytes:
+            raise _fail(self.path, f"{key} is truncated: its header declares {nbytes} bytes, "
+                                   f"it holds {filled}")
+        if extra:
+            raise _fail(self.path, f"{key} holds more data than its header declares "
+                                   f"({nbytes} bytes); the file is corrupt or hostile")
+        return data.view(found).reshape(shape, order="F" if fortran else "C")
+
+
+def _same_dtype(found, want):
+    """found is `want` (a dtype), or of one of the kinds in `want` (a string like 'iu')."""
+    return found.kind in want if isinstance(want, str) else found == want
+
+
+def _array_text(dtype, shape):
+    """'float32[16, 8]', 'int64 scalar', 'an integer scalar' (dtype a string of kinds)."""
+    kind = "an integer" if isinstance(dtype, str) else str(dtype)
+    return f"{kind} scalar" if shape == () else f"{kind}{list(shape)}"
+
+
+def _mismatch(path, key, dtype, shape, want_dtype, want_shape, what="the config builds"):
+    """'G/W1 is float64[8, 5] but the config builds float64[8, 8]', as a CheckpointError."""
+    return _fail(path, f"{key} is {_array_text(dtype, shape)} but {what} "
+                       f"{_array_text(want_dtype, want_shape)}")
+
+
 def read_meta(path):
-    """The checkpoint's metadata (format, version, step, config, rng, evaluations)."""
-    return _meta(_read(path), path)
+    """The checkpoint's metadata (format, version, step, config, rng, evaluations), checked:
+    a CheckpointError if any field is missing or of the wrong type. The arrays are not read."""
+    with _open_zip(path) as archive:
+        return _read_meta(_Members(archive, path), path)
 
 
-def _meta(arrays, path):
-    if "meta" not in arrays:
+def _read_meta(members, path):
+    if "meta" not in members.infos:
         raise CheckpointError(f"{path} has no 'meta' entry: it is not a tinygan checkpoint")
+    dtype, shape, _ = members.header("meta")
+    if dtype != np.uint8 or len(shape) != 1:
+        raise _fail(path, f"meta is {dtype}{list(shape)}; a checkpoint's meta is a 1-D uint8 "
+                          f"array of JSON text")
+    if shape[0] > MAX_META_BYTES:
+        raise _fail(path, f"meta declares {shape[0]} bytes; at most {MAX_META_BYTES} are read")
+    raw = members.read("meta", dtype, shape)
+    return _meta(raw.tobytes(), path)
+
+
+def _meta(raw, path):
+    """Decode and check the JSON of meta: an object with the fields a checkpoint has."""
     try:
-        meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        meta = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise CheckpointError(f"{path} has corrupt metadata: {err}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    if not isinstance(meta, dict):
+        raise _fail(path, f"meta is a JSON {type(meta).__name__}; a checkpoint's meta is a JSON "
+                          f"object: it is not a tinygan checkpoint")
+    if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a tinygan checkpoint (format {meta.get('format')!r})")
     if meta.get("version") != VERSION:
         raise CheckpointError(f"{path} is checkpoint version {meta.get('version')}; "
                               f"this tinygan reads version {VERSION}")
+    kinds = {"step": int, "config": dict, "rng": dict, "evaluations": list}
+    for key, kind in kinds.items():
+        if key not in meta:
+            raise _fail(path, f"meta lacks {key!r}; a checkpoint records {', '.join(kinds)}")
+        value = meta[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise _fail(path, f"meta's {key!r} is {value!r:.60}, not a JSON "
+                              f"{'integer' if kind is int else 'object' if kind is dict else 'list'}")
+    if meta["step"] < 0:
+        raise _fail(path, f"meta's step is {meta['step']}; it must be >= 0")
+    if not all(isinstance(e, dict) for e in meta["evaluations"]):
+        raise _fail(path, "meta's evaluations must be a list of JSON objects")
     return meta
 
 
-def _restore_params(net, arrays, prefix, path):
-    for key, value in net.params.items():
-        name = f"{prefix}/{key}"
-        if name not in arrays:
-            raise CheckpointError(f"{path} lacks {name}: it does not match its own config")
-        stored = arrays[name]
-        if stored.shape != value.shape or stored.dtype != value.dtype:
-            raise CheckpointError(f"{path}: {name} is {stored.dtype}{list(stored.shape)} but the "
-                                  f"config builds {value.dtype}{list(value.shape)}")
-        value[...] = stored
+def _config(meta, path):
+    """The Config in meta, validated, and its data set; a CheckpointError if either cannot be
+    built or the model would be larger than tinygan reads."""
+    try:
+        config = Config.from_dict(meta["config"]).validate()
+    except (TypeError, ValueError, KeyError, OverflowError) as err:
+        raise CheckpointError(f"{path} has a config this tinygan cannot build: {err}") from None
+    if config.steps < meta["step"]:
+        raise _fail(path, f"meta's step {meta['step']} is past the config's total of "
+                          f"{config.steps} steps; the file is corrupt")
+    try:
+        data = get_dataset(config.data, **config.data_options)
+    except FileNotFoundError as err:
+        where = err.where() if hasattr(err, "where") else str(err)
+        raise _fail(path, f"its data set {config.data!r} cannot be loaded: {where}") from None
+    except (TypeError, ValueError, OverflowError, MemoryError) as err:
+        raise CheckpointError(f"{path} has a config this tinygan cannot build: "
+                              f"{err or type(err).__name__}") from None
+    n = count_parameters(config, data.dim)
+    if n > MAX_PARAMETERS:
+        raise _fail(path, f"its config builds {n:,} parameters; tinygan reads checkpoints of "
+                          f"at most {MAX_PARAMETERS:,} (a corrupt or hostile config?)")
+    for name, rows in (("batch_size", config.batch_size * config.pack),
+                       ("eval_samples", config.eval_samples)):
+        need = rows * row_bytes(config, data.dim)
+        if need > memory_budget():
+            raise _fail(path, f"its config's {name} {getattr(config, name)} needs about "
+                              f"{need / 1e9:.3g} GB of memory, more than the "
+                              f"{memory_budget() / 1e9:.3g} GB tinygan uses (half this machine's)")
+    return config, data
+
+
+def _expected(trainer, step):
+    """{member: (dtype, shape)} every checkpoint of `trainer`'s config at `step` holds, and
+    {member: (dtype, shape)} it may hold (optimizer slots, present once a step was taken)."""
+    need, may = {}, {}
+    for prefix, net in (("G", trainer.G), ("D", trainer.D)):
+        for key, value in net.params.items():
+            need[f"{prefix}/{key}"] = (value.dtype, value.shape)
+    for prefix, opt, net in (("opt_g", trainer.opt_g, trainer.G), ("opt_d", trainer.opt_d, trainer.D)):
+        need[f"{prefix}/t"] = ("iu", ())
+        inner = getattr(opt, "inner", opt)
+        for slot in inner.slots:
+            for key, value in net.params.items():
+                may[f"{prefix}/{slot}/{key}"] = (value.dtype, value.shape)
+        if inner is not opt:        # the generator's weight average
+            for key, value in net.params.items():
+                need[f"{prefix}/ema/{key}"] = (value.dtype, value.shape)
+    for key in STEP_COLUMNS:
+        need[f"history/{key}"] = (np.dtype(np.float64), (step,))
+    return need, may
+
+
+def _check_members(members, need, may, path):
+    names = set(members.infos) - {"meta"}
+    for key in sorted(names - set(need) - set(may)):
+        what = {"opt_g": "an optimizer slot", "opt_d": "an optimizer slot", "G": "a parameter",
+                "D": "a parameter", "history": "a history column"}.get(key.split("/", 1)[0])
+        if what is None:
+            raise _fail(path, f"member {key}.npy is not part of a tinygan checkpoint (it holds "
+                              f"meta, G/*, D/*, opt_g/*, opt_d/* and history/* only)")
+        raise _fail(path, f"{key} is {what} its config does not have; the file does not "
+                          f"match its own config")
+    for key in sorted(set(need) - names):
+        raise CheckpointError(f"{path} lacks {key}: it does not match its own config")
+    slots = {k.rsplit("/", 1)[0] for k in may}
+    for slot in sorted(slots):
+        keys = {k for k in may if k.rsplit("/", 1)[0] == slot}
+        if names & keys and not keys <= names:
+            raise CheckpointError(f"{path} lacks {sorted(keys - names)[0]}: its optimizer "
+                                  f"state is incomplete")
+    for key in sorted(names):     # every header, before any data is read
+        dtype, shape, _ = members.header(key)
+        want_dtype, want_shape = need.get(key) or may[key]
+        if shape != want_shape or not _same_dtype(dtype, want_dtype):
+            raise _mismatch(path, key, dtype, shape, want_dtype, want_shape)
+    total = sum(math.prod(s) * 8 for _, s in list(need.values()) + list(may.values()))
+    if total > memory_budget():
+        raise _fail(path, f"its arrays would take {total / 1e9:.3g} GB, more than this "
+                          f"machine's {memory_budget() / 1e9:.3g} GB usable")
 
 
 def load(path, threads=1):
     """A Trainer in exactly the state it was saved in, computing on `threads` BLAS threads
-    (see Trainer). Raises CheckpointError if it cannot."""
-
-    arrays = _read(path)
-    meta = _meta(arrays, path)
-    try:
-        trainer = Trainer(Config.from_dict(meta["config"]), threads=threads)
-    except (TypeError, ValueError, KeyError) as err:
-        raise CheckpointError(f"{path} has a config this tinygan cannot build: {err}") from None
-    _restore_params(trainer.G, arrays, "G", path)
-    _restore_params(trainer.D, arrays, "D", path)
+    (see Trainer). Raises CheckpointError, one line saying what is wrong, if it cannot: the
+    file is validated whole (see above) before the trainer is returned."""
+    with _open_zip(path) as archive:
+        members = _Members(archive, path)
+        meta = _read_meta(members, path)
+        config, _ = _config(meta, path)
+        try:
+            trainer = Trainer(config, threads=threads)
+        except (TypeError, ValueError, KeyError, MemoryError) as err:
+            raise CheckpointError(f"{path} has a config this tinygan cannot build: {err}") from None
+        step = meta["step"]
+        need, may = _expected(trainer, step)
+        _check_members(members, need, may, path)
+        arrays = {key: members.read(key, *(need.get(key) or may[key]))
+                  for key in sorted(set(members.infos) - {"meta"})}
+    for key, value in arrays.items():
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)) and not key.startswith("history/"):
+            raise _fail(path, f"holds NaN or inf in {key}: not a state a healthy run saves")
+    for prefix, net in (("G", trainer.G), ("D", trainer.D)):
+        for key, value in net.params.items():
+            value[...] = arrays[f"{prefix}/{key}"]
     for prefix, opt in (("opt_g", trainer.opt_g), ("opt_d", trainer.opt_d)):
         state = {k[len(prefix) + 1:]: v for k, v in arrays.items() if k.startswith(prefix + "/")}
-        if "t" not in state:
-            raise CheckpointError(f"{path} lacks the state of optimizer {prefix}")
+        if state["t"] < 0:
+            raise _fail(path, f"{prefix}/t is {int(state['t'])}; an optimizer's step count is >= 0")
         opt.load_state_dict(state)
-    history = {}
-    for key in STEP_COLUMNS:
-        if f"history/{key}" not in arrays:
-            raise CheckpointError(f"{path} lacks history column {key!r}")
-        column = arrays[f"history/{key}"].tolist()
-        history[key] = [int(v) for v in column] if key == "step" else column
-    if any(len(col) != meta["step"] for col in history.values()):
-        raise CheckpointError(f"{path}: history length does not match step {meta['step']}")
-    trainer.history = history
-    trainer.step = int(meta["step"])
-    trainer.evaluations = meta.get("evaluations", [])
+    steps = arrays["history/step"]
+    if not np.array_equal(steps, np.arange(1, step + 1)):
+        raise _fail(path, f"history/step is not 1..{step}, one row per step; the file is corrupt")
+    trainer.history = {key: arrays[f"history/{key}"].tolist() for key in STEP_COLUMNS}
+    trainer.history["step"] = [int(v) for v in trainer.history["step"]]
+    trainer.step = step
+    trainer.evaluations = meta["evaluations"]
     try:
         trainer.rng.bit_generator.state = meta["rng"]
-    except (TypeError, ValueError, KeyError) as err:
-        raise CheckpointError(f"{path} has a corrupt random generator state: {err}") from None
+    except (TypeError, ValueError, KeyError, OverflowError) as err:
+        raise CheckpointError(f"{path} has a corrupt random generator state: {err!r}") from None
     return trainer

@@ -19,10 +19,12 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from tinygan import __version__, checker, demos
 from tinygan.app.errors import UsageError
 from tinygan.app.run import run_training
-from tinygan.checkpoint import CheckpointError, load, read_meta
+from tinygan.checkpoint import CheckpointError, load, memory_budget, row_bytes
 from tinygan.config import Config, lr_factor, presets
 from tinygan.data import DATASETS, get_dataset
 from tinygan.gan import DivergenceError
@@ -195,11 +197,11 @@ def _resume_plan(args, out):
                          f"may be given with it (got {given[0]})")
     if not (out / "checkpoint.npz").is_file():
         raise UsageError(f"--resume: no checkpoint at {out / 'checkpoint.npz'}; train into {out} first")
-    try:
-        saved = read_meta(out / "checkpoint.npz")
+    try:   # the whole file, validated as `evaluate` does, before anything is written
+        saved = load(out / "checkpoint.npz", threads=_threads(args))
     except CheckpointError as err:
         raise UsageError(str(err)) from None
-    step, planned = saved["step"], saved["config"]["steps"]
+    step, planned = saved.step, saved.config.steps
     total = planned if args.steps is None else args.steps
     if total <= step:
         raise UsageError(f"nothing to do: the run is at step {step} of {planned}; "
@@ -208,7 +210,7 @@ def _resume_plan(args, out):
         raise UsageError(f"--steps {total} is below the run's total of {planned}: a resumed run "
                          f"trains to its total (give no --steps) or extends it (--steps T > {planned})")
     if total > planned:
-        _say_extension(Config.from_dict(saved["config"]), step, total)
+        _say_extension(saved.config, step, total)
     return step, total
 
 
@@ -229,6 +231,9 @@ def _say_extension(config, step, total):
 
 
 def cmd_evaluate(args):
+    if args.samples is not None and args.samples < 1:
+        raise UsageError(f"--samples must be >= 1 (generated samples to evaluate; give no "
+                         f"--samples for the run's own number), got {args.samples}")
     path = Path(args.checkpoint)
     if path.is_dir():
         if not (path / "checkpoint.npz").is_file():
@@ -237,11 +242,25 @@ def cmd_evaluate(args):
         path = path / "checkpoint.npz"
     try:
         trainer = load(path, threads=_threads(args))
-    except CheckpointError as err:
+    except CheckpointError as err:     # the run's data files gone included: load says where
         raise UsageError(str(err)) from None
-    except FileNotFoundError as err:   # the run's data set needs files that are gone
-        raise UsageError(_as_flags(str(err))) from None
-    result = trainer.evaluate(n=args.samples, record=False)
+    n = args.samples or trainer.config.eval_samples
+    per_sample, budget = row_bytes(trainer.config, trainer.data.dim), memory_budget()
+    need = n * per_sample
+    if need > budget:
+        most = budget // per_sample
+        raise UsageError(f"--samples {n} needs about {need / 1e9:.3g} GB of memory to evaluate, "
+                         f"more than the {budget / 1e9:.3g} GB tinygan uses (half this machine's); "
+                         f"give --samples <= {most}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            result = trainer.evaluate(n=n, record=False)
+        except ValueError as err:     # finite weights whose samples overflow
+            if "NaN or inf" not in str(err):
+                raise
+            raise UsageError(f"{path}: its generator's weights are finite but its samples at "
+                             f"step {trainer.step} are not ({err}): they overflow, so they "
+                             f"cannot be evaluated") from None
     c = trainer.config
     print(f"{path}: {c.data}, {c.loss} loss, step {trainer.step}")
     for key, value in result.items():

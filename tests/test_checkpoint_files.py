@@ -25,7 +25,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from clifuzz import attempt  # noqa: E402
 
-BASE = ["--steps", "20", "--eval-every", "10", "--g-hidden", "8", "--d-hidden", "8",
+BASE = ["--steps", "20", "--z-dim", "16", "--eval-every", "10", "--g-hidden", "8", "--d-hidden", "8",
         "--batch-size", "32", "--eval-samples", "200", "--ema", "0.9", "--seed", "3"]
 RESUME = ["--steps", "30"]      # the base run is at step 20 of 20: resuming extends it
 

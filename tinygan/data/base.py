@@ -84,10 +84,8 @@ def scale(data):
     One number, not one per coordinate, so standardizing by it is a similarity: shapes,
     angles and the ratio of a mode's width to the spacing of the modes are kept. The unit
     ring (radius 1, std 0.01) has s = 0.707, the 5 x 5 grid (spacing 2, std 0.05) s = 2.83.
+    A data set with no spread at all (every sample the same point) is only centred: s = 1.
     """
     mean, std = moments(data)
     s = float(np.sqrt(np.mean(std ** 2)))
-    if not s > 0:
-        raise ValueError(f"data set {data.name!r} has no spread (its standard deviation is 0); "
-                         f"it cannot be standardized: give standardize false")
-    return mean, s
+    return mean, (s if s > 0 else 1.0)

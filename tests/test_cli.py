@@ -20,7 +20,7 @@ FAST = ["--steps", "30", "--batch-size", "32", "--g-hidden", "16", "--d-hidden",
 @pytest.mark.parametrize("argv, message", [
     (["train", "--data", "cifar"], "unknown data set 'cifar'; choose one of: gaussian1d"),
     (["train", "--loss", "bce"], "unknown loss 'bce'; allowed: minimax, nonsaturating"),
-    (["train", "--smooth", "1.5"], "label smoothing must be in [0, 1), got 1.5"),
+    (["train", "--smooth", "1.5"], "--smooth must be in [0, 1) (the real target becomes 1 - smooth), got 1.5"),
     (["train", "--g-activation", "swish"], "unknown activation 'swish'; allowed: identity, relu"),
     (["train", "--g-output", "relu"], "unknown --g-output 'relu'; allowed: none, tanh, sigmoid"),
     (["train", "--betas", "0.9"], "betas must be two numbers (beta1, beta2), got (0.9,)"),

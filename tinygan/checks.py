@@ -82,9 +82,17 @@ def machine_memory():
 
 
 def gib(nbytes):
-    """A byte count for a message: '477 GiB', '0.5 GiB', '9.3e+12 GiB'."""
-    g = nbytes / 2**30
-    return f"{g:.2g} GiB" if g < 1 or g >= 1e6 else f"{g:,.0f} GiB"
+    """A byte count for a message: '0.5 GiB', '477 GiB', '9.3e+12 GiB'; any int, however
+    large (log10 from the bit length: no float overflow, no 4,300-digit limit of str)."""
+    if nbytes < 2**30:
+        return f"{nbytes / 2**30:.2g} GiB"
+    g = int(nbytes) // 2**30
+    if g < 10**6:
+        return f"{g:,} GiB"
+    shift = max(g.bit_length() - 53, 0)
+    exponent = math.log10(g >> shift) + shift * math.log10(2)
+    whole = math.floor(exponent)
+    return f"{10 ** (exponent - whole):.1f}e+{whole:02d} GiB"
 
 
 def fits_in_memory(what, nbytes, limit=None):

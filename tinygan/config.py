@@ -32,8 +32,8 @@ UNROLL_ORDERS = ("first", "second")
 MAX_D_STEPS = 1000
 MAX_UNROLL = 100
 # The per-step history is kept in Python lists until the run ends: gan.STEP_COLUMNS
-# (12 columns) x 32 bytes (a 24-byte float object and its 8-byte list slot).
-HISTORY_BYTES_PER_STEP = 12 * 32
+# (11 columns) x 32 bytes (a 24-byte float object and its 8-byte list slot).
+HISTORY_BYTES_PER_STEP = 11 * 32
 
 
 def option(default, help):
@@ -93,6 +93,7 @@ class Config:
         """Raise ValueError naming the first bad field and what is allowed."""
         # the components check their own settings: the loss family, the activations, the
         # optimizer and its options
+        number("smooth", self.smooth, lambda v: 0 <= v < 1, "in [0, 1) (the real target becomes 1 - smooth)")
         get_loss(self.loss, smooth=self.smooth)
         for name in ("g_activation", "d_activation"):
             Activation(getattr(self, name))
@@ -184,10 +185,11 @@ class Config:
         units = n * sum(g_widths) + 2 * n * dim + (2 * n // self.pack) * (sum(self.d_hidden) + 1)
         per_sample = max(s * max(a + b for a, b in zip(g_widths, g_widths[1:])),
                          16 * dim + (4 * 128 * 8 if dim > 1 else 0))
-        layers = "x".join(map(str, g_widths))
-        networks = f"G {layers} and D {'x'.join(map(str, d_widths))} with their optimizer state"
-        batch = f"a training batch of batch_size {n}"
-        evaluation = f"an evaluation of eval_samples {self.eval_samples} through G {layers}"
+        g = f"G (z_dim {self.z_dim}, g_hidden {' '.join(map(str, self.g_hidden))})"
+        d = f"D (d_hidden {' '.join(map(str, self.d_hidden))}, pack {self.pack})"
+        networks = f"{g} and {d} with their optimizer state"
+        batch = f"a training batch of batch_size {n} through {g} and {d}"
+        evaluation = f"an evaluation of eval_samples {self.eval_samples} through {g}"
         history = f"the history of steps {self.steps}"
         parts = {
             networks: s * (p_g * (1 + slots + (self.ema > 0)) + p_d * (1 + slots)),

@@ -41,7 +41,7 @@ _KINDS = {int: "an integer", float: "a number"}
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
-        if message.endswith("expected one argument"):
+        if message.endswith(("expected one argument", "expected at least one argument")):
             message += " (a value that starts with '-' is read as a flag: write --flag=VALUE)"
         raise UsageError(message)
 

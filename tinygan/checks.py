@@ -9,6 +9,7 @@ the argument, says what is allowed and shows what it got.
     choice(what, value, allowed)       one of a fixed set of names
     machine_memory()                   the machine's total memory in bytes
     fits_in_memory(what, nbytes)       refuse a size the machine cannot hold, saying so
+    gib(nbytes)                        a byte count of any size as 'N GiB', for messages
 
 Used by the optimizers, the data sets, Config and the lab's experiments, so the same mistake
 reads the same wherever it is made.
@@ -20,7 +21,8 @@ import os
 import numpy as np
 
 # Assumed when the operating system does not say how much memory it has (os.sysconf is
-# missing on Windows): a modest laptop's worth, so a refusal errs towards "too big".
+# missing on Windows): a modest laptop's worth. There, a run estimated above 8 GiB is
+# refused even on a bigger machine; the message says which figure was assumed.
 FALLBACK_MEMORY = 8 * 2**30
 
 

@@ -249,7 +249,7 @@ def test_refusal_names_the_largest_part_and_the_machine():
     big = dataclasses.replace(Config(), batch_size=10**12)
     with pytest.raises(ValueError, match=r"^this run \(a training batch of batch_size 10{12} through G "
                                          r"\(z_dim 16, g_hidden 128 128\) and D \(d_hidden 128 128, pack 1\): "
-                                         r"~3e\+06 GiB\) needs ~3e\+06 GiB of memory; this machine has [\d,.]+ GiB$"):
+                                         r"~3\.0e\+06 GiB\) needs ~3\.0e\+06 GiB of memory; this machine has [\d,.]+ GiB$"):
         big.validate()
     with pytest.raises(ValueError, match="needs ~2 GiB of memory; this machine has 1 GiB"):
         fits_in_memory("x", 2 * 2**30, limit=2**30)

@@ -412,7 +412,7 @@ def test_messages_say_what_is_wrong(base, tmp_path):
         "average ema/W1 wrong shape": ("opt_g/ema/W1", "config builds"),
         "meta is a JSON list": ("meta", "JSON object"),
         "meta lacks step": ("step",),
-        "config g_hidden 1e9": ("parameters", "at most"),
+        "config g_hidden 1e9": ("cannot build", "of memory"),
         "G/W1 sliced to 5 columns": ("G/W1", "[16, 5]", "config builds"),
         "config of MNIST whose files moved": ("MNIST", "/nonexistent/mnist"),
         "a member that is not .npy": ("notes.txt",),

@@ -242,7 +242,7 @@ def test_standard_units_map_there_and_back():
     assert raw.to_model(x) is not None and np.array_equal(raw.to_model(x, dtype=np.float64), x)
 
 
-def test_standardize_refuses_a_bounded_generator_output():
-    with pytest.raises(ValueError, match="standardize false"):
-        Config(g_output="tanh").validate()
-    Config(g_output="tanh", standardize=False).validate()
+def test_a_bounded_generator_keeps_the_data_units():
+    t = Trainer(Config(data="digits", g_output="tanh", steps=1, eval_every=0))
+    assert t.center is None and t.scale == 1.0
+    assert np.abs(t.sample(50, np.random.default_rng(0))).max() <= 1.0

@@ -74,7 +74,7 @@ def test_snapshot_heatmap_is_D_of_the_grid_points(ring):
     # d_grid[i, j] is D at (grid_x[j], grid_y[i])
     i, j = 3, 17
     point = np.array([[snap["grid_x"][j], snap["grid_y"][i]]], dtype=ring.dtype)
-    expected = 1 / (1 + np.exp(-ring.D(point)[0, 0]))
+    expected = 1 / (1 + np.exp(-ring.D(ring.to_model(point))[0, 0]))   # D works in model units
     assert d[i, j] == pytest.approx(expected, rel=1e-5)
 
 
@@ -84,13 +84,14 @@ def test_snapshot_arrows_are_minus_dx_from_g_gradients(ring):
     # snapshot draws z first from its rng, so the same seed gives the same z
     z = np.random.default_rng(7).standard_normal((n, ring.config.z_dim), dtype=ring.dtype)
     _, _, info = g_gradients(ring.G, ring.D, ring.loss, z, g_params=ring.g_params)
-    np.testing.assert_array_equal(snap["fake"], info["x_fake"])
-    np.testing.assert_array_equal(snap["arrows"], -info["dx"][snap["arrow_index"]])
+    # G and D work in the data's standard units: the snapshot maps back to the data's
+    np.testing.assert_array_equal(snap["fake"], ring.to_data(info["x_fake"]))
+    np.testing.assert_array_equal(snap["arrows"], -info["dx"][snap["arrow_index"]] / ring.scale)
     assert np.abs(snap["arrows"]).max() > 0, "a trained D gives G a non-zero push"
     # and the fakes are what trainer.sample draws from the same rng
     np.testing.assert_array_equal(snap["fake"], ring.sample(n, rng=np.random.default_rng(7)))
     # grad_norm is the mean per-sample gradient, as recorded in history
-    per_sample = np.linalg.norm(info["dx"], axis=1) * n
+    per_sample = np.linalg.norm(info["dx"] / ring.scale, axis=1) * n
     assert snap["grad_norm"] == pytest.approx(per_sample.mean(), rel=1e-5)
 
 
@@ -115,7 +116,7 @@ def test_snapshot_of_a_critic_is_a_raw_score():
     snap = landscape.snapshot(trainer, n=32, grid=12)
     assert not snap["uses_sigmoid"]
     point = np.array([[snap["grid_x"][0], snap["grid_y"][0]]], dtype=trainer.dtype)
-    assert snap["d_grid"][0, 0] == pytest.approx(trainer.D(point)[0, 0], rel=1e-5)
+    assert snap["d_grid"][0, 0] == pytest.approx(trainer.D(trainer.to_model(point))[0, 0], rel=1e-5)
 
 
 def test_snapshot_1d_shapes():
@@ -315,8 +316,8 @@ def test_snapshot_of_a_packed_discriminator_uses_whole_packs():
     snap = landscape.snapshot(t, n=100, grid=9, rng=np.random.default_rng(3))
     assert len(snap["fake"]) == 99            # 33 whole packs of 3
     point = np.array([[snap["grid_x"][4], snap["grid_y"][2]]], dtype=t.dtype)
-    expected = 1 / (1 + np.exp(-t.D(np.tile(point, (1, 3)))[0, 0]))
+    expected = 1 / (1 + np.exp(-t.D(np.tile(t.to_model(point), (1, 3)))[0, 0]))
     assert snap["d_grid"][2, 4] == pytest.approx(expected, rel=1e-5)
     z = np.random.default_rng(3).standard_normal((100, t.config.z_dim), dtype=t.dtype)
     _, _, info = g_gradients(t.G, t.D, t.loss, z[:99], pack=3, g_params=t.g_params)
-    np.testing.assert_array_equal(snap["arrows"], -info["dx"][snap["arrow_index"]])
+    np.testing.assert_array_equal(snap["arrows"], -info["dx"][snap["arrow_index"]] / t.scale)

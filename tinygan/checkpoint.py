@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tinygan.checks import fits_in_memory
 from tinygan.config import Config
 from tinygan.data import get_dataset
 from tinygan.gan import STEP_COLUMNS, Trainer
@@ -110,15 +111,6 @@ MAX_META_BYTES = 1 << 26     # 64 MB of JSON: config, rng state and the evaluati
 _CHUNK = 1 << 20
 
 
-def memory_budget():
-    """Bytes a checkpoint (or an evaluation) may take: half the machine's physical memory
-    (4 GB where the system does not say)."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
-    except (AttributeError, ValueError, OSError):
-        return 4 << 30
-
-
 def count_parameters(config, dim):
     """G's and D's parameter count for `config` on data of dimension `dim`:
     sum over layers of (fan_in + 1) * fan_out, without building anything."""
@@ -126,15 +118,6 @@ def count_parameters(config, dim):
         return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
     return (mlp((config.z_dim, *config.g_hidden, dim))
             + mlp((dim * config.pack, *config.d_hidden, 1)))
-
-
-def row_bytes(config, dim):
-    """Bytes one sample costs in a training step or an evaluation, over-estimated: four
-    float64 values per unit of G and D (activations and gradients, before and after each
-    nonlinearity), and the sliced Wasserstein distance's 128 projections (~16 kB per sample
-    measured on ring and digits; 2 x 128 values, with sorting)."""
-    units = config.z_dim + sum(config.g_hidden) + 2 * dim * config.pack + sum(config.d_hidden)
-    return 8 * (4 * units + 128 * 16)
 
 
 def _fail(path, text):
@@ -337,13 +320,7 @@ def _config(meta, path):
     if n > MAX_PARAMETERS:
         raise _fail(path, f"its config builds {n:,} parameters; tinygan reads checkpoints of "
                           f"at most {MAX_PARAMETERS:,} (a corrupt or hostile config?)")
-    for name, rows in (("batch_size", config.batch_size * config.pack),
-                       ("eval_samples", config.eval_samples)):
-        need = rows * row_bytes(config, data.dim)
-        if need > memory_budget():
-            raise _fail(path, f"its config's {name} {getattr(config, name)} needs about "
-                              f"{need / 1e9:.3g} GB of memory, more than the "
-                              f"{memory_budget() / 1e9:.3g} GB tinygan uses (half this machine's)")
+    # (Config.validate has already refused a batch or an evaluation the machine cannot hold)
     return config, data
 
 
@@ -392,9 +369,10 @@ def _check_members(members, need, may, path):
         if shape != want_shape or not _same_dtype(dtype, want_dtype):
             raise _mismatch(path, key, dtype, shape, want_dtype, want_shape)
     total = sum(math.prod(s) * 8 for _, s in list(need.values()) + list(may.values()))
-    if total > memory_budget():
-        raise _fail(path, f"its arrays would take {total / 1e9:.3g} GB, more than this "
-                          f"machine's {memory_budget() / 1e9:.3g} GB usable")
+    try:
+        fits_in_memory("its arrays", total)
+    except ValueError as err:
+        raise _fail(path, str(err)) from None
 
 
 def load(path, threads=1):

@@ -2,6 +2,8 @@
 
     Config(...)            every setting of a run; each field is a `tinygan train --flag`
     Config().validate()    a ValueError naming the first bad field and what is allowed
+    Config().memory_needed(dim)   bytes a run needs at least, by part (validate refuses a
+                           config the machine cannot hold)
     lr_factor(config, t)   the learning-rate multiplier at step t (lr_schedule)
     presets[name]()        a named Config (`tinygan train --preset NAME`, `tinygan list`)
 
@@ -12,7 +14,8 @@ import copy
 import dataclasses
 import math
 
-from tinygan.checks import choice, integer, nonnegative, number, positive
+from tinygan.checks import choice, fits_in_memory, fraction, gib, integer, nonnegative, number, positive
+from tinygan.data import data_dim
 from tinygan.losses import get_loss
 from tinygan.mlp import OUTPUTS
 from tinygan.ops import Activation
@@ -22,6 +25,15 @@ from tinygan.penalties import SCHEDULES as NOISE_SCHEDULES
 LR_SCHEDULES = ("constant", "linear", "cosine")
 D_INITS = ("zero", "data")
 UNROLL_ORDERS = ("first", "second")
+
+# Where a larger value means nothing (the sizes are bounded by memory instead, see
+# Config.memory_needed). n_critic: WGAN uses 5 (100 in its first steps); beyond 1,000
+# critic steps per G step G hardly moves. Unrolling: Metz et al. use up to 10 steps.
+MAX_D_STEPS = 1000
+MAX_UNROLL = 100
+# The per-step history is kept in Python lists until the run ends: gan.STEP_COLUMNS
+# (11 columns) x 32 bytes (a 24-byte float object and its 8-byte list slot).
+HISTORY_BYTES_PER_STEP = 11 * 32
 
 
 def option(default, help):
@@ -42,7 +54,7 @@ class Config:
 
     data: str = option("ring", 'the data set (tinygan list shows them all)')
     data_options: dict = option(dict(), 'options of the data set (--data-option KEY=VALUE)')
-    standardize: bool = option(True, "G and D work in the data's standard units (x - mean) / s, so noise, gp, r1, r2 and clip are relative to the data's scale")
+    standardize: bool = option(True, "G and D work in the data's standard units (x - mean) / s, so noise, gp, r1, r2 and clip are relative to the data's scale (a tanh or sigmoid G keeps the data's own units: its output has a range)")
     loss: str = option("nonsaturating", 'minimax, nonsaturating, wasserstein, least_squares, hinge')
     smooth: float = option(0.0, "one-sided label smoothing of D's real target")
     z_dim: int = option(2, 'size of the latent noise z ~ N(0, I)')
@@ -82,6 +94,7 @@ class Config:
         """Raise ValueError naming the first bad field and what is allowed."""
         # the components check their own settings: the loss family, the activations, the
         # optimizer and its options
+        number("smooth", self.smooth, lambda v: 0 <= v < 1, "in [0, 1) (the real target becomes 1 - smooth)")
         get_loss(self.loss, smooth=self.smooth)
         for name in ("g_activation", "d_activation"):
             Activation(getattr(self, name))
@@ -93,15 +106,24 @@ class Config:
         choice("unroll_order", self.unroll_order, UNROLL_ORDERS)
         if not isinstance(self.standardize, bool):
             raise ValueError(f"standardize must be true or false, got {self.standardize!r}")
-        if self.standardize and self.g_output != "none":
-            raise ValueError(f"standardize maps G's output to mean + s * G(z), which moves a {self.g_output} "
-                             f"output off its range; give standardize false with g_output {self.g_output}")
-        for name in ("z_dim", "batch_size", "d_steps", "eval_samples", "pack"):
+        for name in ("z_dim", "batch_size", "eval_samples", "pack"):
             integer(name, getattr(self, name), minimum=1)
-        for name in ("steps", "eval_every", "seed", "unroll", "noise_anneal_steps"):
+        integer("d_steps", self.d_steps, 1, MAX_D_STEPS, " (critic steps per G step; WGAN uses 5)")
+        for name in ("steps", "eval_every", "seed", "noise_anneal_steps"):
             integer(name, getattr(self, name), minimum=0)
+        integer("unroll", self.unroll, 0, MAX_UNROLL, " (unrolled D steps; Metz et al. use up to 10)")
         for name in ("g_lr", "d_lr"):
             positive(name, getattr(self, name))
+        # Optimizer options are checked whichever optimizer runs (a NaN must never reach a
+        # checkpoint), and one that the optimizer would ignore is refused.
+        fraction("momentum", self.momentum)
+        if self.momentum and self.optimizer != "sgd":
+            raise ValueError(f"momentum applies to optimizer sgd only; {self.optimizer} ignores it "
+                             f"(got momentum {self.momentum!r}): drop it or use optimizer sgd")
+        if not isinstance(self.betas, (tuple, list)) or len(self.betas) != 2:
+            raise ValueError(f"betas must be two numbers (beta1, beta2), got {self.betas!r}")
+        for i, beta in enumerate(self.betas):
+            fraction(f"betas: beta{i + 1}", beta)
         for name in ("g_hidden", "d_hidden"):
             widths = getattr(self, name)
             if not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths):
@@ -110,6 +132,9 @@ class Config:
             nonnegative(name, getattr(self, name), off=True)
         number("ema", self.ema, lambda v: 0 <= v < 1, "in [0, 1) (0 turns it off; 0.999 is typical)")
         number("lr_decay_from", self.lr_decay_from, lambda v: 0 <= v < 1, "in [0, 1) (a fraction of the steps)")
+        if self.pack > self.batch_size:
+            raise ValueError(f"pack must be at most batch_size ({self.batch_size}): D judges pack "
+                             f"samples at once out of each batch; got {self.pack!r}")
         if self.pack > 1 and self.batch_size % self.pack:
             fits = [self.pack * k for k in (self.batch_size // self.pack, self.batch_size // self.pack + 1) if k]
             raise ValueError(f"pack {self.pack} does not divide batch_size {self.batch_size}; choose a "
@@ -119,7 +144,63 @@ class Config:
             raise ValueError("unroll_order 'second' cannot differentiate through gradient penalties (gp, r1, r2) "
                              "or weight clipping; use unroll_order first or turn them off")
         self.optimizer_for(min(self.g_lr, self.d_lr))
+        total, parts = self.memory_needed(data_dim(self.data, **self.data_options))
+        biggest = max(parts, key=parts.get)
+        fits_in_memory(f"this run ({biggest}: ~{gib(parts[biggest])})", total)   # the largest part: what to lower
         return self
+
+    def memory_needed(self, dim):
+        """(total, parts): a lower bound on the bytes a run needs for data of dimension
+        `dim`, and its parts by what they hold.
+
+        With s bytes per number (4 for float32, 8 for float64), n = batch_size and P_G, P_D
+        the parameter counts of G (z_dim -> g_hidden -> dim) and D (pack dim -> d_hidden
+        -> 1), each layer in x out weights plus out biases:
+          networks    s (P_G (1 + slots + [ema > 0]) + P_D (1 + slots)): the weights, the
+                      optimizer's slots (adam 2, rmsprop 1, sgd 1 with momentum), G's
+                      average; held for the whole run.
+          history     steps x HISTORY_BYTES_PER_STEP, held until the run ends.
+          batch       a training step: the gradients, s (P_G + P_D), and every unit's
+                      output kept for the backward pass, s per unit, for G on n rows and
+                      D on 2n (real and fake), twice with a gradient penalty, plus a
+                      look-ahead copy of D per unrolled step.
+          evaluation  eval_samples rows: G's widest pair of adjacent layers (s per unit),
+                      or the samples and as many real ones in float64 (16 dim) plus, in
+                      2-D and up, their projections on sliced_wasserstein's 128 directions
+                      and those stacked (4 x 128 x 8 bytes), whichever is larger.
+        A step and an evaluation never overlap: total = networks + history + the larger
+        of batch and evaluation. Each part counts only arrays that must exist at once, so
+        a config needing more than the machine has cannot run on it (measured peaks are
+        above the total: tests/test_cli_fuzz.py). Python ints throughout: absurd sizes
+        give absurd numbers, never an overflow.
+        """
+        s = 4 if self.dtype == "float32" else 8
+        slots = {"adam": 2, "rmsprop": 1}.get(self.optimizer, 1 if self.momentum else 0)
+
+        def count(widths):
+            return sum(a * b + b for a, b in zip(widths, widths[1:]))
+
+        g_widths = (self.z_dim, *self.g_hidden, dim)
+        d_widths = (dim * self.pack, *self.d_hidden, 1)
+        p_g, p_d = count(g_widths), count(d_widths)
+        n = self.batch_size
+        penalty = 2 if (self.gp or self.r1 or self.r2) else 1
+        units = n * sum(g_widths) + 2 * n * dim + (2 * n // self.pack) * (sum(self.d_hidden) + 1)
+        per_sample = max(s * max(a + b for a, b in zip(g_widths, g_widths[1:])),
+                         16 * dim + (4 * 128 * 8 if dim > 1 else 0))
+        g = f"G (z_dim {self.z_dim}, g_hidden {' '.join(map(str, self.g_hidden))})"
+        d = f"D (d_hidden {' '.join(map(str, self.d_hidden))}, pack {self.pack})"
+        networks = f"{g} and {d} with their optimizer state"
+        batch = f"a training batch of batch_size {n} through {g} and {d}"
+        evaluation = f"an evaluation of eval_samples {self.eval_samples} through {g}"
+        history = f"the history of steps {self.steps}"
+        parts = {
+            networks: s * (p_g * (1 + slots + (self.ema > 0)) + p_d * (1 + slots)),
+            batch: s * (p_g + p_d + self.unroll * p_d + units * penalty),
+            evaluation: self.eval_samples * per_sample,
+            history: self.steps * HISTORY_BYTES_PER_STEP,
+        }
+        return parts[networks] + parts[history] + max(parts[batch], parts[evaluation]), parts
 
     def optimizer_for(self, lr):
         """A fresh optimizer of this config's kind and options with learning rate lr."""

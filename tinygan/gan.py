@@ -115,7 +115,9 @@ class Trainer:
     the data's units. What is set in D's input space (instance noise std, the gp, r1 and r2
     weights, clip) is thereby relative to the data's scale: the same preset serves a ring of
     radius 1 or 2 and a grid of any spacing. Gulrajani et al.'s script for these toy data
-    divides by the data's std in the same way. to_model and to_data convert.
+    divides by the data's std in the same way. to_model and to_data convert. A generator
+    with a bounded output (g_output tanh or sigmoid, for images in their range) keeps the
+    data's own units whatever standardize says.
 
     threads: how many threads BLAS may use inside train() and evaluate() (default 1, the
     fastest for these small matrices; None leaves BLAS's own setting). It is how the run is
@@ -130,7 +132,9 @@ class Trainer:
         self.dtype = np.dtype(config.dtype)
         self.data = get_dataset(config.data, **config.data_options)
         self.rng = np.random.default_rng(config.seed)
-        self.center, self.scale = scale(self.data) if config.standardize else (None, 1.0)
+        # a bounded output (tanh, sigmoid) is meant for data in its range: it keeps the units
+        standard = config.standardize and config.g_output == "none"
+        self.center, self.scale = scale(self.data) if standard else (None, 1.0)
         seeds = np.random.SeedSequence(config.seed).spawn(2)
         self.G = MLP((config.z_dim, *config.g_hidden, self.data.dim), hidden=config.g_activation,
                      output=config.g_output, seed=np.random.default_rng(seeds[0]), dtype=self.dtype)

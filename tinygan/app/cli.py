@@ -24,7 +24,8 @@ import numpy as np
 from tinygan import __version__, checker, demos
 from tinygan.app.errors import UsageError
 from tinygan.app.run import run_training
-from tinygan.checkpoint import CheckpointError, load, memory_budget, row_bytes
+from tinygan.checks import fits_in_memory
+from tinygan.checkpoint import CheckpointError, load
 from tinygan.config import Config, lr_factor, presets
 from tinygan.data import DATASETS, get_dataset
 from tinygan.gan import DivergenceError
@@ -36,9 +37,24 @@ EXIT_USAGE = 2
 EXIT_PIPE = 141    # 128 + SIGPIPE: what a Unix tool killed by a closed pipe returns
 
 
+# What each kind of flag takes, for the messages.
+_KINDS = {int: "an integer", float: "a number"}
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
+        if message.endswith(("expected one argument", "expected at least one argument")):
+            message += " (a value that starts with '-' is read as a flag: write --flag=VALUE)"
         raise UsageError(message)
+
+    def _get_values(self, action, arg_strings):
+        """argparse drops a '--' given as a flag's value ('--steps=--') and hands back an
+        empty list; say what was given and what the flag takes instead."""
+        if action.option_strings and "--" in arg_strings:
+            kind = getattr(action.type, "kind", None) or _KINDS.get(action.type, "a value")
+            many = " (one or more)" if action.nargs in ("+", "*") else ""
+            self.error(f"argument {'/'.join(action.option_strings)}: expected {kind}{many}, got '--'")
+        return super()._get_values(action, arg_strings)
 
 
 def _shown(value):
@@ -75,11 +91,45 @@ def _config_flags(parser, preset=None):
 
 
 def _bool(text):
+    """A flag's true or false."""
     if text.lower() in ("1", "true", "yes", "on"):
         return True
     if text.lower() in ("0", "false", "no", "off"):
         return False
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+_bool.kind = "true or false"
+
+
+def _count(text):
+    """A number of samples: an integer >= 1, and not more than the machine could hold at
+    16 bytes each (every evaluated sample and its real counterpart as float64 numbers)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if n < 1:
+        own = " (leave the flag out for the run's own number)" if n == 0 else ""
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1{own}, got {n}")
+    try:
+        fits_in_memory(f"{n} samples", 16 * n)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return n
+
+
+_count.kind = "an integer >= 1"
+
+
+def _folder_path(text):
+    """An output folder: any non-empty path (it is created if missing)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a folder path (it is created if missing), got {text!r}")
+    return text
+
+
+_folder_path.kind = "a folder path"
 
 
 def _parse_value(text):
@@ -108,14 +158,40 @@ def _config_from_args(args):
     if config.steps < 1:
         raise UsageError(f"--steps must be >= 1 (the run's total number of generator steps), "
                          f"got {config.steps}")
+    # an optimizer option given for an optimizer that ignores it is a mistake to point out
+    for flag, value, owner in (("--momentum", args.momentum, "sgd"), ("--betas", args.betas, "adam")):
+        if value is not None and config.optimizer != owner:
+            raise UsageError(f"{flag} applies to --optimizer {owner} only; the optimizer here is "
+                             f"{config.optimizer}, which ignores it: drop {flag} or add --optimizer {owner}")
     try:
         config.validate()
         get_dataset(config.data, **config.data_options)
     except (ValueError, TypeError) as err:
-        raise UsageError(str(err)) from None
+        raise UsageError(_in_flags(str(err))) from None
     except FileNotFoundError as err:
         raise UsageError(_as_flags(str(err))) from None
     return config
+
+
+_FIELDS = [f.name for f in dataclasses.fields(Config) if f.name != "data_options"]
+
+
+def _in_flags(message):
+    """A Config message in the command line's words: a field that opens the message or is
+    followed by its value ("batch_size 256"), and any field with an underscore, becomes its
+    flag (--batch-size); "ring option k must be" becomes "--data-option k (data set ring)
+    must be"."""
+    data_option = re.match(r"(\w+) option (\w+) ", message)
+    if data_option:
+        name, key = data_option.groups()
+        return f"--data-option {key} (data set {name}) " + message[data_option.end():]
+    for name in _FIELDS:
+        flag = "--" + name.replace("_", "-")
+        if re.match(rf"{name}\b", message):
+            message = flag + message[len(name):]
+        pattern = rf"(?<![-\w]){name}\b" if "_" in name else rf"(?<![-\w]){name}(?= -?\d)"
+        message = re.sub(pattern, flag, message)
+    return message
 
 
 def _as_flags(message):
@@ -125,11 +201,25 @@ def _as_flags(message):
     return re.sub(r"\b(\w+)=True\b", r"--data-option \1=true", message)
 
 
+MAX_THREADS = 1024   # more than any machine tinygan runs on has cores
+
+
 def _threads(args):
     """--threads N as the library takes it: 0 means BLAS's own setting (None)."""
-    if args.threads < 0:
-        raise UsageError(f"--threads must be >= 1, or 0 for BLAS's own setting; got {args.threads}")
+    if not 0 <= args.threads <= MAX_THREADS:
+        raise UsageError(f"--threads must be from 1 to {MAX_THREADS}, or 0 for BLAS's own setting; "
+                         f"got {args.threads}")
     return args.threads or None
+
+
+def evaluation_fits(config, dim, n):
+    """Refuse (UsageError) an evaluation of n samples that the machine cannot hold: the
+    estimate of Config.memory_needed with eval_samples = n. For cmd_evaluate's --samples."""
+    total, parts = dataclasses.replace(config, eval_samples=n, steps=0).memory_needed(dim)
+    try:
+        fits_in_memory(f"evaluating --samples {n}", total)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
 
 
 def _free_folder(name):
@@ -245,13 +335,7 @@ def cmd_evaluate(args):
     except CheckpointError as err:     # the run's data files gone included: load says where
         raise UsageError(str(err)) from None
     n = args.samples or trainer.config.eval_samples
-    per_sample, budget = row_bytes(trainer.config, trainer.data.dim), memory_budget()
-    need = n * per_sample
-    if need > budget:
-        most = budget // per_sample
-        raise UsageError(f"--samples {n} needs about {need / 1e9:.3g} GB of memory to evaluate, "
-                         f"more than the {budget / 1e9:.3g} GB tinygan uses (half this machine's); "
-                         f"give --samples <= {most}")
+    evaluation_fits(trainer.config, trainer.data.dim, n)
     with np.errstate(over="ignore", invalid="ignore"):
         try:
             result = trainer.evaluate(n=n, record=False)
@@ -299,12 +383,13 @@ def build_parser(preset=None):
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     train = sub.add_parser("train", help="train a GAN and write its figures, history and checkpoint")
-    train.add_argument("--out", default=None,
+    train.add_argument("--out", default=None, type=_folder_path,
                        help="output folder (default: the first free runs/<data>, runs/<data>-2, ...)")
-    train.add_argument("--resume", action="store_true",
-                       help="continue the run in --out, to its total or to a larger --steps")
-    train.add_argument("--overwrite", action="store_true",
-                       help="start afresh in an --out that already holds a run (its checkpoint is replaced)")
+    fresh_or_not = train.add_mutually_exclusive_group()
+    fresh_or_not.add_argument("--resume", action="store_true",
+                              help="continue the run in --out, to its total or to a larger --steps")
+    fresh_or_not.add_argument("--overwrite", action="store_true",
+                              help="start afresh in an --out that already holds a run (its checkpoint is replaced)")
     train.add_argument("--preset", choices=sorted(presets) or None, default=None,
                        help="start from a named configuration (tinygan list shows them)")
     _threads_flag(train)
@@ -313,7 +398,7 @@ def build_parser(preset=None):
 
     evaluate = sub.add_parser("evaluate", help="print the metrics of a saved generator")
     evaluate.add_argument("checkpoint", help="a run folder (tinygan train --out) or its checkpoint.npz")
-    evaluate.add_argument("--samples", type=int, default=None, help="samples to draw (default: the run's)")
+    evaluate.add_argument("--samples", type=_count, default=None, help="samples to draw (default: the run's)")
     _threads_flag(evaluate)
     evaluate.set_defaults(func=cmd_evaluate)
 

@@ -99,21 +99,35 @@ def cmd_list(args):
     return 0
 
 
+def _student_file(path, exercise):
+    """--path as given: a Python file (the checker imports it), or a usage error saying so."""
+    example = f"e.g. --path exercises/{exercise.filename}"
+    if not path.strip():
+        raise _usage(f"--path is empty; give the Python file with your answer to exercise "
+                     f"{exercise.number} ({example})")
+    if Path(path).suffix != ".py":
+        raise _usage(f"--path {path} is not a Python file; give the .py file with your answer to "
+                     f"exercise {exercise.number} ({example})")
+    return Path(path)
+
+
 def cmd_check(args):
     numbers = _numbers(args.number)
-    if args.path and len(numbers) > 1:
+    if args.path is not None and len(numbers) > 1:
         raise _usage("--path names one file; use --dir to check all exercises in a folder")
+    if args.path is not None:
+        _student_file(args.path, EXERCISES[numbers[0]])
     try:
         _hypothesis()
     except RuntimeError as err:
         raise _usage(str(err)) from None
-    folder = None if args.path else _folder(args)
+    folder = None if args.path is not None else _folder(args)
     failed = 0
     for number in numbers:
         e = EXERCISES[number]
-        path = Path(args.path) if args.path else folder / e.filename
+        path = Path(args.path) if args.path is not None else folder / e.filename
         if not path.is_file():
-            where = "" if args.path else f"; `tinygan exercise init {folder}` writes the missing ones"
+            where = "" if args.path is not None else f"; `tinygan exercise init {folder}` writes the missing ones"
             raise _usage(f"no file {path}{where}")
         print(f"exercise {number}: {e.title}\nfile: {path}\n")
         results = check_file(number, path, timeout=args.timeout)

@@ -11,12 +11,16 @@
 """
 
 import inspect
+import math
+import os
+
+import numpy as np
 
 from tinygan.data import toy
 from tinygan.data.digits import Digits
 from tinygan.data.mnist import MNIST
 
-__all__ = ["DATASETS", "get_dataset"]
+__all__ = ["DATASETS", "get_dataset", "data_dim"]
 
 
 def _digits(size=8, max_shift=1, thickness=(0.4, 0.7), noise=0.3, blur=0.5):
@@ -50,14 +54,67 @@ DATASETS = {
 def get_dataset(name, **options):
     """Build the data set called `name` with keyword `options` (see DATASETS).
 
-    Unknown names and unknown options raise ValueError listing what is allowed.
+    Unknown names, unknown options and options of the wrong kind or out of range raise
+    ValueError naming the data set and the option: "ring option k must be ...".
     """
+    factory, defaults = _checked(name, options)
+    try:
+        return factory(**options)
+    except ValueError as err:     # the factory's range checks name the option first
+        if str(err).split(" ", 1)[0] in defaults:
+            raise ValueError(f"{name} option {err}") from None
+        raise
+
+
+def _checked(name, options):
+    """The factory of data set `name` and its defaults, once the options' names and kinds pass."""
     if name not in _FACTORIES:
         raise ValueError(f"unknown data set {name!r}; choose one of: {', '.join(DATASETS)}")
     factory = _FACTORIES[name]
-    allowed = list(inspect.signature(factory).parameters)
-    unknown = sorted(set(options) - set(allowed))
+    defaults = {key: p.default for key, p in inspect.signature(factory).parameters.items()}
+    unknown = sorted(set(options) - set(defaults))
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(unknown)} for data set {name!r}; "
-                         f"allowed: {', '.join(allowed)}")
-    return factory(**options)
+                         f"allowed: {', '.join(defaults)}")
+    for key, value in options.items():
+        _check_kind(name, key, value, defaults[key])
+    return factory, defaults
+
+
+def _check_kind(name, key, value, default):
+    """An option must be of its default's kind: true/false, an integer, a finite number,
+    a list of finite numbers, or text (a path or a name). The ranges are the factories'."""
+    def number(v):
+        return (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                and math.isfinite(v))
+
+    if isinstance(default, bool):
+        ok, allowed = isinstance(value, (bool, np.bool_)), "true or false"
+    elif isinstance(default, int):
+        ok, allowed = (isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)),
+                       "an integer")
+    elif isinstance(default, float):
+        ok, allowed = number(value), "a finite number"
+    elif isinstance(default, tuple):
+        items = value.tolist() if isinstance(value, np.ndarray) and value.ndim == 1 else value
+        ok = isinstance(items, (list, tuple)) and len(items) > 0 and all(number(v) for v in items)
+        allowed = f"a list of finite numbers such as {list(default)}"
+    elif default is None:   # a path; None: look in the usual places
+        ok, allowed = (isinstance(value, str) and value != "") or isinstance(value, os.PathLike), "a path"
+    else:
+        ok, allowed = isinstance(value, str), "text"
+    if not ok:
+        raise ValueError(f"{name} option {key} must be {allowed}, got {value!r}")
+
+
+# Data sets whose dimension is known without building them (building MNIST reads its files).
+_FIXED_DIMS = {"mnist": 28 * 28}
+
+
+def data_dim(name, **options):
+    """The dimension of data set `name`'s samples (raises what get_dataset raises; for
+    MNIST only what the options' names and kinds can tell)."""
+    if name in _FIXED_DIMS:
+        _checked(name, options)
+        return _FIXED_DIMS[name]
+    return get_dataset(name, **options).dim

@@ -32,9 +32,12 @@ def check_sample_args(n, rng, dtype):
 
 def point(name, value, dim=None):
     """A finite point as a float64 vector of length `dim` (any length >= 1 if None)."""
-    p = np.asarray(value, dtype=np.float64).reshape(-1)
+    want = f"{dim} finite numbers" if dim is not None else "a sequence of finite numbers"
+    try:
+        p = np.asarray(value, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be {want}, got {value!r}") from None
     if p.size == 0 or (dim is not None and p.size != dim) or not np.all(np.isfinite(p)):
-        want = f"{dim} finite numbers" if dim is not None else "a sequence of finite numbers"
         raise ValueError(f"{name} must be {want}, got {value!r}")
     return p
 

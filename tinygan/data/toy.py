@@ -10,8 +10,34 @@ Mixtures expose `centers` (K, dim) and `std`, which `tinygan.metrics.mode_covera
 
 import numpy as np
 
-from tinygan.checks import integer, nonnegative, positive
+from tinygan.checks import integer, number
 from tinygan.data.base import Dataset, check_sample_args, point
+
+# Limits above which an option means nothing here. Modes: an evaluation draws 2,500 samples
+# (the PacGAN protocol), so beyond ~1,000 modes a mode gets 2 samples and coverage cannot be
+# measured; the distance blocks of mode_coverage also grow with K (4096 x K floats).
+# Scale: the networks start at unit scale and the data sets live within a few units of 0;
+# a centre, radius, spacing, std or noise beyond 1e6 is a typo, and its squares in the
+# optimizers' state (1e12 and up) take float32 towards overflow.
+MAX_MODES = 1024
+MAX_SCALE = 1e6
+_SCALE_WHY = "; data far from unit scale is a typo here"
+
+
+def _scale(name, value, zero_ok=False):
+    """A finite number in (0, MAX_SCALE], or [0, MAX_SCALE] with zero_ok (0: no noise)."""
+    if zero_ok:
+        return number(name, value, lambda v: 0 <= v <= MAX_SCALE, f"a number in [0, {MAX_SCALE:g}]{_SCALE_WHY}")
+    return number(name, value, lambda v: 0 < v <= MAX_SCALE, f"a number in (0, {MAX_SCALE:g}]{_SCALE_WHY}")
+
+
+def _bounded_point(name, value, dim=None):
+    """point() whose coordinates lie in [-MAX_SCALE, MAX_SCALE]."""
+    p = point(name, value, dim)
+    if np.any(np.abs(p) > MAX_SCALE):
+        raise ValueError(f"{name} must have coordinates in [-{MAX_SCALE:g}, {MAX_SCALE:g}]{_SCALE_WHY}, "
+                         f"got {value!r}")
+    return p
 
 __all__ = ["Mixture", "Segment", "SwissRoll", "Moons", "gaussian1d", "mixture1d", "ring", "grid",
            "spiral", "moons", "line", "parallel_lines"]
@@ -31,10 +57,12 @@ class Mixture(Dataset):
         if c.ndim != 2 or c.shape[0] == 0 or not np.all(np.isfinite(c)):
             raise ValueError(f"centers must be a non-empty (K, dim) array of finite numbers, "
                              f"got shape {c.shape}")
+        if c.shape[0] > MAX_MODES:
+            raise ValueError(f"centers must number at most {MAX_MODES:,} (modes), got {c.shape[0]:,}")
         c.setflags(write=False)
         self.name = name
         self.centers = c
-        self.std = positive("std", std)
+        self.std = _scale("std", std)
         self.dim = c.shape[1]
 
     @property
@@ -64,9 +92,9 @@ class Segment(Dataset):
     """
 
     def __init__(self, name, start, end, noise=0.0):
-        self.start = point("start", start)
-        self.end = point("end", end, dim=self.start.size)
-        self.noise = nonnegative("noise", noise)
+        self.start = _bounded_point("start", start)
+        self.end = _bounded_point("end", end, dim=self.start.size)
+        self.noise = _scale("noise", noise, zero_ok=True)
         self.name = name
         self.dim = self.start.size
 
@@ -92,7 +120,7 @@ class SwissRoll(Dataset):
     dim = 2
 
     def __init__(self, noise=0.05):
-        self.noise = nonnegative("noise", noise)
+        self.noise = _scale("noise", noise, zero_ok=True)
 
     def _draw(self, n, rng):
         t = 1.5 * np.pi * (1.0 + 2.0 * rng.random(n))
@@ -114,7 +142,7 @@ class Moons(Dataset):
     dim = 2
 
     def __init__(self, noise=0.05):
-        self.noise = nonnegative("noise", noise)
+        self.noise = _scale("noise", noise, zero_ok=True)
 
     def _draw(self, n, rng):
         lower = rng.random(n) < 0.5
@@ -129,13 +157,13 @@ class Moons(Dataset):
 
 def gaussian1d(mean=2.0, std=0.5):
     """One Gaussian on the line: N(mean, std^2). Samples (n, 1); a 1-mode Mixture."""
-    mean = float(point("mean", mean, dim=1)[0])
+    mean = float(_bounded_point("mean", mean, dim=1)[0])
     return Mixture("gaussian1d", [[mean]], std)
 
 
 def mixture1d(centers=(-4.0, 0.0, 4.0), std=0.3):
     """K equal-weight Gaussians on the line, at `centers`, each with `std`. Samples (n, 1)."""
-    return Mixture("mixture1d", point("centers", centers)[:, None], std)
+    return Mixture("mixture1d", _bounded_point("centers", centers)[:, None], std)
 
 
 def ring(k=8, radius=1.0, std=0.01):
@@ -145,8 +173,8 @@ def ring(k=8, radius=1.0, std=0.01):
     radius=2, std=0.02. The angles are 2 pi k/K, not linspace(0, 2 pi, K), which would put
     the first and last centre on the same point. Samples (n, 2); centers (K, 2).
     """
-    k = integer("k", k, minimum=1)
-    radius = positive("radius", radius)
+    k = integer("k", k, minimum=1, maximum=MAX_MODES, why=" (modes: more cannot be told apart by an evaluation)")
+    radius = _scale("radius", radius)
     angles = 2.0 * np.pi * np.arange(k) / k
     return Mixture("ring", radius * np.stack([np.cos(angles), np.sin(angles)], axis=1), std)
 
@@ -157,8 +185,8 @@ def grid(k=5, spacing=2.0, std=0.05):
     Means {(i - (k-1)/2) spacing}^2; the defaults give {-4, -2, 0, 2, 4}^2 with std 0.05,
     the PacGAN protocol. Samples (n, 2); centers (k*k, 2), row-major in (x, y).
     """
-    k = integer("k", k, minimum=1)
-    spacing = positive("spacing", spacing)
+    k = integer("k", k, minimum=1, maximum=32, why=" (32 x 32 = 1,024 modes: more cannot be told apart by an evaluation)")
+    spacing = _scale("spacing", spacing)
     axis = (np.arange(k) - (k - 1) / 2.0) * spacing
     gx, gy = np.meshgrid(axis, axis, indexing="ij")
     return Mixture("grid", np.stack([gx.ravel(), gy.ravel()], axis=1), std)
@@ -185,7 +213,7 @@ def parallel_lines(theta=0.0):
     The data is theta = 0; a generator at theta != 0 has support disjoint from it, so
     JS = log 2 while W1 = |theta| (Arjovsky et al. 2017).
     """
-    theta = float(point("theta", theta, dim=1)[0])
+    theta = float(_bounded_point("theta", theta, dim=1)[0])
     ds = Segment("parallel_lines", (theta, 0.0), (theta, 1.0))
     ds.theta = theta
     return ds

@@ -20,7 +20,8 @@ Outcomes (the first that applies):
                 -W error the warning escaped as an exception instead
     silent      exit 0, yet the checkpoint holds NaN or inf (weights or optimizer state)
     bad-kept    exit 1, yet the checkpoint left on disk holds NaN or inf or does not load
-    clean       exit 1 with one line 'diverged at step N: ...', or exit 0 with a finite state
+    clean       exit 1 with one message 'tinygan: training diverged at step N: ...' (off a
+                terminal, progress lines may come before it), or exit 0 with a finite state
 The counts of clean are split into 'diverged' (exit 1) and 'trained' (exit 0, all finite).
 """
 
@@ -123,6 +124,8 @@ def run_one(name, argv, folder):
         record[f"{key}code"] = outcome.code
         record[f"{key}stderr"] = lines[-1] if lines else ""
         record[f"{key}stderr_lines"] = len(lines)
+        # the lines the CLI itself says (a progress line may come before them off a terminal)
+        record[f"{key}messages"] = sum(line.startswith("tinygan:") for line in lines)
         record[f"{key}traceback"] = "Traceback" in outcome.err + outcome.out
         record[f"{key}checkpoint"] = checkpoint_state(folder / sub / "run" / "checkpoint.npz")
     record["outcome"] = classify(record)
@@ -139,12 +142,11 @@ def classify(r):
         return "silent"
     if r["code"] == 1 and r["checkpoint"] not in ("finite", "none"):
         return "bad-kept"
-    # the progress line ("drawing figures...") is not printed on a failing run; one line is the message
-    if r["code"] == 1 and r["stderr_lines"] == 1 and "diverged at step" in r["stderr"]:
+    if r["code"] == 1 and r["messages"] == 1 and "diverged at step" in r["stderr"]:
         return "diverged"
     if r["code"] == 0:
         return "trained"
-    if r["code"] == 2 and r["stderr_lines"] == 1:
+    if r["code"] == 2 and r["messages"] == 1:
         return "refused"     # a flag's value refused up front (exit 2, one line)
     return "other"
 

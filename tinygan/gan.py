@@ -46,6 +46,10 @@ STEP_COLUMNS = (
 OPTIMIZER_TITLES = {"adam": "Adam", "rmsprop": "RMSProp", "sgd": "SGD"}
 EXTREME = 1e6   # a data scale, noise level or penalty weight this large is named in the advice
 
+# The row's columns in words, for a divergence message (a sum of finite squares can overflow).
+ROW_NAMES = {"g_grad_norm": "the norm of G's gradient (its sum of squares overflowed)",
+             "d_input_grad_norm": "the mean norm of D's gradient with respect to G's samples"}
+
 
 class AveragedOptimizer:
     """An optimizer that also keeps an exponential moving average of the weights it updates.
@@ -142,12 +146,16 @@ class Trainer:
         boundaries over the data from step 0 (a data-dependent initialization, in the
         spirit of Krahenbuhl et al. 2016 and Salimans & Kingma 2016). Its own random stream:
         the weights and the training stream are the same as with d_init="zero".
+        If the data's values are beyond what the dtype holds (the biases would not be
+        finite), D keeps zero biases and the first step reports the data's scale.
         """
         W1 = self.D.params["W1"]
         m = self.config.pack
-        with np.errstate(all="ignore"):   # data beyond the dtype's range: the first step says so
+        with np.errstate(all="ignore"):
             points = penalties.pack(self.data.sample(W1.shape[1] * m, rng, dtype=self.dtype), m)
-            self.D.params["b1"][...] = -np.sum(points * W1.T, axis=1)
+            b1 = -np.sum(points * W1.T, axis=1)
+        if finite(b1):
+            self.D.params["b1"][...] = b1
 
     # ------------------------------------------------------------------ sampling
     def sample_z(self, n):
@@ -259,7 +267,8 @@ class Trainer:
             }
         # everything the row is computed from was finite; a sum can still overflow
         if not all(map(math.isfinite, row.values())):
-            self._check(step, [(f"{name} is {{kind}}", float(value)) for name, value in row.items()])
+            self._check(step, [(f"{ROW_NAMES.get(name, name)} is {{kind}}", float(value))
+                               for name, value in row.items()])
         for name, value in row.items():
             self.history[name].append(value)
         return row
@@ -312,8 +321,8 @@ class Trainer:
     def _d_items(self, value, info):
         """What one D update computed and left behind, in the order it computed it."""
         return [
-            ("the real samples D sees hold {kind}" + self._noise_note(), info["real_seen"]),
-            ("G's samples as D sees them hold {kind}" + self._noise_note(), info["fake_seen"]),
+            ("the real samples D sees hold {kind}", info["real_seen"]),
+            ("G's samples hold {kind}", info["fake_seen"]),
             ("D's output on the real samples holds {kind}", info["real_logits"]),
             ("D's output on G's samples holds {kind}", info["fake_logits"]),
             ("D's loss is {kind}", float(value)),
@@ -351,10 +360,6 @@ class Trainer:
             items.append((f"the average of G's weights ({label}.ema of {net}.{{key}}) holds {{kind}}",
                           opt.average))
         return items
-
-    def _noise_note(self):
-        sigma = self.noise_sigma()
-        return f" (after instance noise of std {sigma:.3g})" if sigma else ""
 
     # ------------------------------------------------------------------ the loop
     def train(self, steps=None, callback=None, progress=False):

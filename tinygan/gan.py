@@ -373,8 +373,10 @@ class Trainer:
         state it starts from is checked first, every number of it (a resumed checkpoint).
         """
         steps = max(self.config.steps - self.step, 0) if steps is None else int(steps)
-        if steps:
-            self.check_finite()     # the per-step screen assumes a finite start (divergence.py)
+        if steps:     # the per-step screen assumes a finite start (divergence.py)
+            what = first_non_finite(self._state_items())
+            if what is not None:
+                raise DivergenceError(self.step, f"{what} in the state this training starts from")
         bar = Progress(self.step + steps, start=self.step) if progress else None
         with limit_threads(self.threads):
             try:

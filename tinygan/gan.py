@@ -20,6 +20,7 @@ from tinygan import penalties
 from tinygan.config import Config, lr_factor
 from tinygan.data import get_dataset
 from tinygan.data.base import scale
+from tinygan.divergence import ADVICE, DivergenceError, finite, first_non_finite, kind_of, squares_finite
 from tinygan.flat import Packed, elementwise
 from tinygan.losses import get_loss
 from tinygan.metrics import evaluate_samples
@@ -43,13 +44,12 @@ STEP_COLUMNS = (
 )
 
 
-class DivergenceError(RuntimeError):
-    """Training produced NaN or inf; `step` says where. Nothing was saved after it."""
+OPTIMIZER_TITLES = {"adam": "Adam", "rmsprop": "RMSProp", "sgd": "SGD"}
+EXTREME = 1e6   # a data scale, noise level or penalty weight this large is named in the advice
 
-    def __init__(self, step, what):
-        super().__init__(f"training diverged at step {step}: {what} is not finite. "
-                         f"Try a smaller learning rate, a gradient penalty, or another loss.")
-        self.step = step
+# The row's columns in words, for a divergence message (a sum of finite squares can overflow).
+ROW_NAMES = {"g_grad_norm": "the norm of G's gradient (its sum of squares overflowed)",
+             "d_input_grad_norm": "the mean norm of D's gradient with respect to G's samples"}
 
 
 class AveragedOptimizer:
@@ -161,11 +161,16 @@ class Trainer:
         boundaries over the data from step 0 (a data-dependent initialization, in the
         spirit of Krahenbuhl et al. 2016 and Salimans & Kingma 2016). Its own random stream:
         the weights and the training stream are the same as with d_init="zero".
+        If the data's values are beyond what the dtype holds (the biases would not be
+        finite), D keeps zero biases and the first step reports the data's scale.
         """
         W1 = self.D.params["W1"]
         m = self.config.pack
-        points = penalties.pack(self.real_batch(W1.shape[1] * m, rng), m)
-        self.D.params["b1"][...] = -np.sum(points * W1.T, axis=1)
+        with np.errstate(all="ignore"):
+            points = penalties.pack(self.real_batch(W1.shape[1] * m, rng), m)
+            b1 = -np.sum(points * W1.T, axis=1)
+        if finite(b1):
+            self.D.params["b1"][...] = b1
 
     # ------------------------------------------------------------------ units
     def to_model(self, x, dtype=None):
@@ -174,13 +179,15 @@ class Trainer:
         x, dtype = np.asarray(x), self.dtype if dtype is None else dtype
         if self.center is None:
             return x.astype(dtype, copy=False)
-        return ((x.astype(np.float64) - self.center) / self.scale).astype(dtype)
+        with np.errstate(over="ignore", invalid="ignore"):   # overflow shows up as inf: the
+            return ((x.astype(np.float64) - self.center) / self.scale).astype(dtype)   # step says so
 
     def to_data(self, y):
         """The inverse of to_model: G's outputs -> the data's units, mean + s * y."""
         if self.center is None:
             return y
-        return (self.center + self.scale * np.asarray(y, dtype=np.float64)).astype(self.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (self.center + self.scale * np.asarray(y, dtype=np.float64)).astype(self.dtype)
 
     def real_batch(self, n, rng=None):
         """n real samples as D sees them (in model units), from `rng` (default: the trainer's)."""
@@ -227,10 +234,14 @@ class Trainer:
         opt.step(params, grads)
         if c.clip:
             penalties.clip_weights(params, c.clip)
+        info["grads"] = grads
         return value, info
 
     def d_step(self):
-        """One discriminator update on a fresh real batch and a fresh fake batch."""
+        """One discriminator update on a fresh real batch and a fresh fake batch.
+
+        Returns (value, info): D's loss and d_gradients' info, plus info["grads"], the
+        gradients the update used."""
         n = self.config.batch_size
         x_real = self.real_batch(n)
         x_fake = self.G(self.sample_z(n))
@@ -262,36 +273,133 @@ class Trainer:
     def train_step(self):
         """d_steps discriminator updates, one generator update, one row of history.
 
-        Overflow inside a step is not warned about: it shows up as a non-finite loss or
-        gradient norm, and that raises DivergenceError naming the step.
+        Overflow inside a step is not warned about (NumPy's warnings are off while it
+        computes): after every D update and after the G update a cheap screen asks whether
+        anything that update computed or left behind is NaN or inf, and if so the first
+        such array raises DivergenceError naming the step and what went non-finite (see
+        divergence.py). The step is then not recorded.
         """
+        step = self.step + 1
         factor = lr_factor(self.config, self.step)
         self.opt_g.lr, self.opt_d.lr = self.config.g_lr * factor, self.config.d_lr * factor
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):
             for _ in range(self.config.d_steps):
                 d_value, d_info = self.d_step()
+                if not self._d_healthy(d_value, d_info):
+                    self._check(step, self._d_items(d_value, d_info), real=d_info["real_seen"])
             g_value, g_grads, g_info = self.g_step()
             g_norm = math.sqrt(sum(float(np.vdot(g, g)) for g in g_grads.values()))
+            if not self._g_healthy(g_value, g_norm, g_info):
+                self._check(step, self._g_items(g_value, g_grads, g_info))
             dx = g_info["dx"]
             # dx is the gradient of the mean over D's outputs; times their number it is
             # each sample's own gradient
             dx_norm = float(np.mean(np.linalg.norm(dx, axis=1))) * g_info["fake_logits"].shape[0]
-        self.step += 1
-        row = {
-            "step": self.step,
-            "d_loss": d_value, "d_loss_real": d_info["loss_real"], "d_loss_fake": d_info["loss_fake"],
-            "g_loss": g_value,
-            "d_acc_real": float(np.mean(d_info["real_logits"] > self.loss.threshold)),
-            "d_acc_fake": float(np.mean(d_info["fake_logits"] < self.loss.threshold)),
-            "d_real": self._prob(d_info["real_logits"]), "d_fake": self._prob(g_info["fake_logits"]),
-            "g_grad_norm": g_norm, "d_input_grad_norm": dx_norm,
-        }
-        for name in ("d_loss", "g_loss", "g_grad_norm"):
-            if not math.isfinite(row[name]):
-                raise DivergenceError(self.step, name)
+            self.step += 1
+            row = {
+                "step": self.step,
+                "d_loss": d_value, "d_loss_real": d_info["loss_real"], "d_loss_fake": d_info["loss_fake"],
+                "g_loss": g_value,
+                "d_acc_real": float(np.mean(d_info["real_logits"] > self.loss.threshold)),
+                "d_acc_fake": float(np.mean(d_info["fake_logits"] < self.loss.threshold)),
+                "d_real": self._prob(d_info["real_logits"]), "d_fake": self._prob(g_info["fake_logits"]),
+                "g_grad_norm": g_norm, "d_input_grad_norm": dx_norm,
+            }
+        # everything the row is computed from was finite; a sum can still overflow
+        if not all(map(math.isfinite, row.values())):
+            self._check(step, [(f"{ROW_NAMES.get(name, name)} is {{kind}}", float(value))
+                               for name, value in row.items()])
         for name, value in row.items():
             self.history[name].append(value)
         return row
+
+    # ------------------------------------------------------------------ divergence
+    def _check(self, step, items, real=None):
+        """Raise DivergenceError(step, ...) naming the first non-finite entry of `items`.
+
+        real: the real batch D saw in this step, if any, for the advice."""
+        what = first_non_finite(items)
+        if what is not None:
+            raise DivergenceError(step, what, self._advice(real))
+
+    def _advice(self, real=None):
+        """What to try: a smaller value of the setting that is far beyond the networks' scale
+        (the data, instance noise, a penalty weight), else the usual remedies.
+
+        The networks are initialised for inputs and outputs of order 1 (He/Glorot) and every
+        data set lives within |x| <= 5; a value of EXTREME (1e6) or more is none of that.
+        """
+        c, sigma = self.config, self.noise_sigma()
+        scales = [("The instance noise std", sigma), ("The gp weight", c.gp), ("The r1 weight", c.r1),
+                  ("The r2 weight", c.r2)]
+        if real is not None and sigma < EXTREME:     # else the noise dominates what D sees
+            if not finite(real):
+                return (f"The data set's values do not fit in {self.dtype.name}: use dtype float64 "
+                        f"or rescale the data.")
+            scales.append(("The data's scale max |x|", float(np.max(np.abs(real)))))
+        name, value = max(scales, key=lambda s: s[1])
+        if value >= EXTREME:
+            return (f"{name}, {value:.3g}, is far beyond the order-1 scale these networks work at; "
+                    f"make it smaller.")
+        return ADVICE
+
+    def _d_healthy(self, value, info):
+        """The screen after a D update (divergence.py): the sums of squares of the batches D
+        saw, its outputs, its loss, its gradient and its weights are finite."""
+        return (squares_finite(value) and squares_finite(info["real_seen"])
+                and squares_finite(info["fake_seen"]) and squares_finite(info["real_logits"])
+                and squares_finite(info["fake_logits"]) and squares_finite(info["grads"])
+                and squares_finite(self.D.params))
+
+    def _g_healthy(self, value, g_norm, info):
+        """The screen after the G update: G's samples, D's output on them, G's loss, dx, the
+        norm of G's gradient (a sum of squares already) and G's weights are finite."""
+        return (squares_finite(value) and squares_finite(g_norm) and squares_finite(info["x_fake"])
+                and squares_finite(info["fake_logits"]) and squares_finite(info["dx"])
+                and squares_finite(self.G.params))
+
+    def _d_items(self, value, info):
+        """What one D update computed and left behind, in the order it computed it."""
+        return [
+            ("the real samples D sees hold {kind}", info["real_seen"]),
+            ("G's samples hold {kind}", info["fake_seen"]),
+            ("D's output on the real samples holds {kind}", info["real_logits"]),
+            ("D's output on G's samples holds {kind}", info["fake_logits"]),
+            ("D's loss is {kind}", float(value)),
+            ("D's gradient for D.{key} holds {kind}", info["grads"]),
+            *self._optimizer_items(self.opt_d, "opt_d", "D"),
+            ("D's weights D.{key} hold {kind}", self.D.params),
+        ]
+
+    def _g_items(self, value, grads, info):
+        """What the G update computed and left behind, in the order it computed it."""
+        return [
+            ("G's samples hold {kind}", info["x_fake"]),
+            ("D's output on G's samples holds {kind}", info["fake_logits"]),
+            ("G's loss is {kind}", float(value)),
+            ("D's gradient with respect to G's samples holds {kind}", info["dx"]),
+            ("G's gradient for G.{key} holds {kind}", grads),
+            *self._optimizer_items(self.opt_g, "opt_g", "G"),
+            ("G's weights G.{key} hold {kind}", self.G.params),
+        ]
+
+    def _state_items(self):
+        """Everything a checkpoint holds that can be NaN or inf: weights, optimizers' state."""
+        return [("G's weights G.{key} hold {kind}", self.G.params),
+                ("D's weights D.{key} hold {kind}", self.D.params),
+                *self._optimizer_items(self.opt_g, "opt_g", "G"),
+                *self._optimizer_items(self.opt_d, "opt_d", "D")]
+
+    @staticmethod
+    def _optimizer_items(opt, label, net):
+        inner = getattr(opt, "inner", opt)      # an AveragedOptimizer wraps the real one
+        title = OPTIMIZER_TITLES.get(inner.name, inner.name)
+        items = [(f"{title} state {label}.{slot} of {net}.{{key}} holds {{kind}}", table)
+                 for slot, table in inner.state.items()]
+        if inner is not opt:
+            items.append((f"the average of G's weights ({label}.ema of {net}.{{key}}) holds {{kind}}",
+                          opt.average))
+        return items
 
     # ------------------------------------------------------------------ the loop
     def train(self, steps=None, callback=None, progress=False):
@@ -301,9 +409,14 @@ class Trainer:
         self.evaluations; `callback(trainer, row)` is called after every step (a progress
         bar, a checkpoint). progress=True shows a progress line (tinygan/progress.py: in a
         terminal on stderr, in Jupyter as one output line). BLAS runs on self.threads
-        threads throughout. Raises DivergenceError, naming the step, on NaN or inf.
+        threads throughout. Raises DivergenceError, naming the step, on NaN or inf; the
+        state it starts from is checked first, every number of it (a resumed checkpoint).
         """
         steps = max(self.config.steps - self.step, 0) if steps is None else int(steps)
+        if steps:     # the per-step screen assumes a finite start (divergence.py)
+            what = first_non_finite(self._state_items())
+            if what is not None:
+                raise DivergenceError(self.step, f"{what} in the state this training starts from")
         bar = Progress(self.step + steps, start=self.step) if progress else None
         with limit_threads(self.threads):
             try:
@@ -322,14 +435,9 @@ class Trainer:
         return self.history
 
     def check_finite(self):
-        """Raise DivergenceError if any parameter of G or D is NaN or inf."""
-        nets = [("G", self.G.params), ("D", self.D.params)]
-        if self.config.ema:
-            nets.append(("G (average)", self.opt_g.average))
-        for net_name, params in nets:
-            for key, p in params.items():
-                if not np.all(np.isfinite(p)):
-                    raise DivergenceError(self.step, f"parameter {net_name}.{key}")
+        """Raise DivergenceError if any weight of G or D, or any optimizer state (the
+        average of G's weights included), is NaN or inf."""
+        self._check(self.step, self._state_items())
 
     def evaluate(self, n=None, record=True):
         """Distribution metrics of n fresh samples (default config.eval_samples).
@@ -340,8 +448,11 @@ class Trainer:
         self.check_finite()
         rng = np.random.default_rng([self.config.seed, self.step, 1])
         n = n or self.config.eval_samples
-        with limit_threads(self.threads):
-            result = {"step": self.step, **evaluate_samples(self.data, self.sample(n, rng), rng)}
+        with limit_threads(self.threads), np.errstate(all="ignore"):
+            samples = self.sample(n, rng)
+            if not finite(samples):         # finite weights whose samples overflow
+                raise DivergenceError(self.step, f"G's samples hold {kind_of(samples)}")
+            result = {"step": self.step, **evaluate_samples(self.data, samples, rng)}
         if record:
             self.evaluations.append(result)
         return result

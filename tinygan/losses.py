@@ -9,7 +9,9 @@ classic, least-squares and hinge losses, a critic score for Wasserstein. Every f
                             (parts=True adds the two terms of the value, keyed the same way)
     g(fake_logits)       -> (value, {"fake_logits": ...})   the generator's loss
 
-Values are means over the batch (N = logits.size), and each gradient has the shape of its input. Gradients
+Logits may be any array-like of real numbers; integers are taken as float64 (so the gradients
+are never truncated to an integer dtype). Values are means over the batch (N = logits.size),
+and each gradient has the shape of its input (and its float dtype). Gradients
 come back keyed by the input's name, never as a positional pair: swapping the real and fake
 gradients is the classic bug in GAN code. Everything is written with softplus
 (log(1 + e^x) = np.logaddexp(0, x)) and sigmoid in stable form, so values and gradients are
@@ -24,11 +26,26 @@ import numpy as np
 from tinygan.ops import sigmoid, softplus
 
 
-def _check_logits(logits, what):
-    if not isinstance(logits, np.ndarray) or logits.size == 0:
-        raise ValueError(f"{what} must be a non-empty array of shape (N,) or (N, 1)")
-    if logits.ndim not in (1, 2) or (logits.ndim == 2 and logits.shape[1] != 1):
-        raise ValueError(f"{what} must have shape (N,) or (N, 1), got {logits.shape}")
+def _as_logits(logits, what):
+    """`logits` as a float array of shape (N,) or (N, 1), N >= 1; else a ValueError saying why.
+
+    Any array-like of real numbers is accepted (a list, a tuple, an integer array): integers
+    and booleans become float64, since a gradient like Wasserstein's -1/N would be truncated
+    to 0 in an integer array. Float arrays come back as they are (float32 stays float32).
+    """
+    try:
+        arr = np.asarray(logits)
+    except (TypeError, ValueError) as err:      # ragged nested lists, for one
+        raise ValueError(f"{what} must be an array of real numbers of shape (N,) or (N, 1), "
+                         f"got a {type(logits).__name__} NumPy cannot read as one ({err})") from None
+    if arr.dtype.kind in "biu":
+        arr = arr.astype(np.float64)
+    elif arr.dtype.kind != "f":
+        raise ValueError(f"{what} must be an array of real numbers of shape (N,) or (N, 1), "
+                         f"got {type(logits).__name__} of dtype {arr.dtype}")
+    if arr.ndim not in (1, 2) or (arr.ndim == 2 and arr.shape[1] != 1) or arr.size == 0:
+        raise ValueError(f"{what} must have shape (N,) or (N, 1) with N >= 1, got {arr.shape}")
+    return arr
 
 
 class GANLoss:
@@ -64,17 +81,14 @@ class GANLoss:
 
     def g(self, fake_logits):
         """G's loss on D's logits for generated samples -> (value, {"fake_logits": grad})."""
-        _check_logits(fake_logits, "fake_logits")
-        value, grad = self._g(fake_logits)
+        value, grad = self._g(_as_logits(fake_logits, "fake_logits"))
         return value, {"fake_logits": grad}
 
     def d_real(self, real_logits):
-        _check_logits(real_logits, "real_logits")
-        return self._d_real(real_logits)
+        return self._d_real(_as_logits(real_logits, "real_logits"))
 
     def d_fake(self, fake_logits):
-        _check_logits(fake_logits, "fake_logits")
-        return self._d_fake(fake_logits)
+        return self._d_fake(_as_logits(fake_logits, "fake_logits"))
 
 
 class _BCEDiscriminator(GANLoss):

@@ -19,7 +19,6 @@ import re
 import sys
 from pathlib import Path
 
-import numpy as np
 
 from tinygan import __version__, checker, demos
 from tinygan.app.errors import UsageError
@@ -336,15 +335,12 @@ def cmd_evaluate(args):
         raise UsageError(str(err)) from None
     n = args.samples or trainer.config.eval_samples
     evaluation_fits(trainer.config, trainer.data.dim, n)
-    with np.errstate(over="ignore", invalid="ignore"):
-        try:
-            result = trainer.evaluate(n=n, record=False)
-        except ValueError as err:     # finite weights whose samples overflow
-            if "NaN or inf" not in str(err):
-                raise
-            raise UsageError(f"{path}: its generator's weights are finite but its samples at "
-                             f"step {trainer.step} are not ({err}): they overflow, so they "
-                             f"cannot be evaluated") from None
+    try:
+        result = trainer.evaluate(n=n, record=False)
+    except DivergenceError as err:     # finite weights whose samples overflow
+        raise UsageError(f"{path}: its generator's weights are finite but its samples at "
+                         f"step {trainer.step} are not ({err.what}): they overflow, so they "
+                         f"cannot be evaluated") from None
     c = trainer.config
     print(f"{path}: {c.data}, {c.loss} loss, step {trainer.step}")
     for key, value in result.items():

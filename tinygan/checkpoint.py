@@ -14,6 +14,7 @@ chosen by whoever wrote the file.
 """
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -102,9 +103,14 @@ def replacing(path):
             os.close(fd)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)  # atomic on POSIX and Windows: the old file or the new, never half
-    except BaseException:
+    except BaseException as err:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+        cause = err.__context__   # an interrupt a writer's cleanup turned into another error
+        while cause is not None and not isinstance(err, KeyboardInterrupt):
+            if isinstance(cause, KeyboardInterrupt):
+                raise cause from None
+            cause = cause.__context__
         raise
     finally:
         _restore_signals(mask)
@@ -132,9 +138,19 @@ def write_text(path, text):
 
 def write_npz(path, arrays):
     """Write the dict of arrays `arrays` to `path` (.npz) atomically (see replacing);
-    return the path."""
+    return the path.
+
+    The zip is built in memory with SIGINT and SIGTERM held back (a few milliseconds): an
+    exception inside np.savez leaves its zip file half closed, which then raises a
+    ValueError in place of the interrupt and complains again when it is collected.
+    """
+    buffer, mask = io.BytesIO(), _block_signals()
+    try:
+        np.savez(buffer, **arrays)
+    finally:
+        _restore_signals(mask)
     with replacing(path) as tmp, open(tmp, "wb") as f:
-        np.savez(f, **arrays)
+        f.write(buffer.getbuffer())
     return str(Path(path))
 
 

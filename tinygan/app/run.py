@@ -77,7 +77,7 @@ FRAMES = "frames.npz"
 RUN_FILES = ("checkpoint.npz", "history.csv", "metrics.json", "samples.png", "curves.png",
              "training.gif", "run.html", FRAMES, "digits.png")
 LOCK = ".tinygan.lock"
-PROBE = ".tinygan-probe"
+PROBE = "tinygan-probe"   # .tinygan-probe.<random>.tmp: created and removed at once
 
 try:                        # POSIX; elsewhere a folder is not locked (documented in claim_folder)
     import fcntl
@@ -152,10 +152,12 @@ def _folder_problem(out, err):
             errno.ELOOP: "it goes through a symbolic link loop",
             errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
             errno.ENAMETOOLONG: "the name is too long"}.get(err.errno)
-    if what is None and err.errno in (errno.ENOTDIR, errno.EEXIST):
-        what = "a file is in its path (each part of a folder path must be a folder)"
     if what is None and out.is_symlink() and not out.exists():
         what = "it is a broken symbolic link or a symbolic link loop"
+    if what is None and err.errno in (errno.ENOTDIR, errno.EEXIST):
+        what = "a file is in its path (each part of a folder path must be a folder)"
+    if what is None and err.errno == errno.ENOENT:
+        what = "its file system does not let a folder be created there"
     return (f"cannot use {out} as a run folder: {what or err.strerror or err}; "
             f"give a folder you can write to (it is created if missing)")
 
@@ -278,7 +280,7 @@ def _lock(out):
 def _probe(out):
     """Create and remove a file in `out`, or RunFolderError: writable, found before any work."""
     try:
-        fd, name = tempfile.mkstemp(dir=out, prefix=PROBE + ".", suffix=".tmp")
+        fd, name = tempfile.mkstemp(dir=out, prefix=f".{PROBE}.", suffix=".tmp")
         os.close(fd)
         os.unlink(name)
     except OSError as err:

@@ -27,6 +27,7 @@ import pytest
 import tinygan
 from clifuzz import attempt
 from tinygan import checkpoint
+from tinygan.app import folder as run_folder
 from tinygan.app import run
 from tinygan.checkpoint import CheckpointError, read_meta
 
@@ -113,7 +114,7 @@ def test_a_folder_in_use_is_refused_naming_its_holder(tmp_path):
     held, release = threading.Event(), threading.Event()
 
     def hold():
-        with run.claim_folder(tmp_path / "X"):
+        with run_folder.claim_folder(tmp_path / "X"):
             held.set()
             release.wait(10)
 
@@ -125,21 +126,21 @@ def test_a_folder_in_use_is_refused_naming_its_holder(tmp_path):
     finally:
         release.set()
         t.join()
-    assert not (tmp_path / "X" / run.LOCK).exists()       # released and removed
+    assert not (tmp_path / "X" / run_folder.LOCK).exists()       # released and removed
     attempt(["train", "--out", "X", *FAST], tmp_path).success()
 
 
 def test_the_lock_file_names_pid_host_and_start(tmp_path):
-    with run.claim_folder(tmp_path / "X") as claim:
-        who = json.loads((tmp_path / "X" / run.LOCK).read_text())
+    with run_folder.claim_folder(tmp_path / "X") as claim:
+        who = json.loads((tmp_path / "X" / run_folder.LOCK).read_text())
         assert who["pid"] == os.getpid() and who["host"] and who["started"]
-        with run.claim_folder(tmp_path / "X") as again:   # claims nest within a thread
+        with run_folder.claim_folder(tmp_path / "X") as again:   # claims nest within a thread
             assert again is claim
-        assert (tmp_path / "X" / run.LOCK).exists()      # still held by the outer claim
-    assert not (tmp_path / "X" / run.LOCK).exists()
+        assert (tmp_path / "X" / run_folder.LOCK).exists()      # still held by the outer claim
+    assert not (tmp_path / "X" / run_folder.LOCK).exists()
 
 
-@pytest.mark.parametrize("name", run.RUN_FILES)
+@pytest.mark.parametrize("name", run_folder.RUN_FILES)
 def test_a_folder_holding_any_run_file_is_not_overwritten(tmp_path, name):
     (tmp_path / "X").mkdir()
     (tmp_path / "X" / name).write_bytes(b"an earlier run's file")
@@ -264,8 +265,8 @@ def test_every_file_is_replaced_honours_the_umask_and_overwrite_removes_only_run
     old = os.umask(0o027)
     try:
         attempt(["train", "--out", "X", *SHORT], tmp_path).success()
-        before = {n: os.stat(tmp_path / "X" / n).st_ino for n in run.run_files(tmp_path / "X")}
-        assert set(before) == set(run.RUN_FILES) - {"digits.png"}
+        before = {n: os.stat(tmp_path / "X" / n).st_ino for n in run_folder.run_files(tmp_path / "X")}
+        assert set(before) == set(run_folder.RUN_FILES) - {"digits.png"}
         attempt(["train", "--out", "X", "--resume", "--steps", "6"], tmp_path).success()
     finally:
         os.umask(old)

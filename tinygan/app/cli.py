@@ -22,8 +22,9 @@ from pathlib import Path
 
 from tinygan import __version__, checker, demos
 from tinygan.app.errors import UsageError
-from tinygan.app.run import (FolderInUse, RunFolderError, SaveError, Terminated, check_folder,
-                             claim_folder, run_files, run_training)
+from tinygan.app.folder import (FolderInUse, RunFolderError, check_folder, claim_folder,
+                                run_files)
+from tinygan.app.run import SaveError, Terminated, run_training
 from tinygan.checkpoint import CheckpointError, load, read_meta
 from tinygan.config import Config, lr_factor, presets
 from tinygan.data import DATASETS, get_dataset

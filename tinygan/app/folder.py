@@ -117,20 +117,18 @@ def claim_folder(out, create=True):
     release (or use as a context manager), or RunFolderError.
 
     The claim is an exclusive, non-blocking flock on out/.tinygan.lock, which records the
-    holder's pid, host and start time. flock, not exclusive creation: the kernel drops the
-    lock when its process ends, however it ends (SIGKILL, a crash, a power cut), so a lock
-    is never stale and never needs deleting by hand. Taking it is one atomic act: of two
-    runs started together, one gets it and the other is refused. The releasing run removes
-    the file while it still holds the lock; a claimer that opened the old file meanwhile
-    finds it is no longer the file at that name and starts again, so two claimers can
-    never hold two different files. Claims nest within one thread of this process (the
+    holder's pid, host and start time (why flock: see the module's docstring). Of two runs
+    started together, one gets it and the other is refused (FolderInUse). The releasing run
+    removes the file while it still holds the lock; a claimer that opened the old file
+    meanwhile finds it is no longer the file at that name and starts again, so two claimers
+    can never hold two different files. Claims nest within one thread of this process (the
     CLI claims the folder before it reads it, then run_training claims it again).
 
     Without fcntl (Windows) the folder is created and probed but not locked.
     """
+    if str(out) == "":   # Path("") would be the current folder
+        raise RunFolderError("the run folder's path is empty; give a folder path")
     out = Path(out)
-    if str(out) == "":
-        raise RunFolderError("the run folder path is empty; give a folder path")
     if out.exists() and not out.is_dir():
         raise RunFolderError(f"{out} is a file; give a folder path (it is created if missing)")
     try:
@@ -145,7 +143,7 @@ def claim_folder(out, create=True):
         if entry is not None:
             if entry[0].thread != threading.get_ident():
                 raise FolderInUse(f"{out} is in use by another run in this process; "
-                                     f"choose another folder")
+                                  f"choose another folder")
             entry[1] += 1
             return entry[0]
     fd = _lock(out) if fcntl is not None else None
@@ -177,7 +175,7 @@ def _lock(out):
             who = _holder_text(fd)
             os.close(fd)
             raise FolderInUse(f"{out} is in use by another run ({who}); wait for it to end "
-                                 f"or choose another folder") from None
+                              f"or choose another folder") from None
         except OSError as err:
             os.close(fd)
             raise RunFolderError(f"cannot lock {out} ({err.strerror}): its file system does "

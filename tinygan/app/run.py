@@ -216,6 +216,8 @@ def run_training(config, out, resume=False, steps=None, progress=None, figures=T
     if resume and overwrite:
         raise RunFolderError("resume and overwrite exclude each other: resume continues the run "
                              "in the folder, overwrite replaces it")
+    if str(out) == "":   # Path("") would be the current folder
+        raise RunFolderError("the run folder's path is empty; give a folder path")
     out = Path(out)
     with claim_folder(out, create=not resume), _sigterm_raises(), limit_threads(threads):
         check_folder(out, resume, overwrite)
@@ -283,11 +285,11 @@ def _run(config, out, resume, steps, progress, figures, threads, status):
     start, first_step = time.perf_counter(), trainer.step
     try:
         trainer.train(callback=on_step)
+        seconds = time.perf_counter() - start
+        final = trainer.evaluate(record=False)
     except DivergenceError as err:
-        err.kept = save.kept
+        err.kept = save.kept   # this run's last checkpoint on disk, or None
         raise
-    seconds = time.perf_counter() - start
-    final = trainer.evaluate(record=False)
     if drawn:
         frames[:] = pick_frames(frames, total)
         save(frames_path, save_frames, frames, frames_path)

@@ -257,6 +257,22 @@ def test_eval_every_0_a_full_disk_at_the_final_save_says_so(tmp_path, monkeypatc
     assert _temps(tmp_path) == []
 
 
+def test_eval_every_0_the_run_is_saved_before_its_big_frames_file(tmp_path, monkeypatch):
+    # frames.npz (the snapshots behind the GIF) is ~20x the checkpoint: when the disk has no
+    # room for it at the final save, the run's checkpoint is already written
+    with_figures(monkeypatch)
+
+    def full(frames, path):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(run, "save_frames", full)
+    o = attempt(["train", "--out", "X", *FAST, "--eval-every", "0"], tmp_path)
+    assert o.code == 1 and o.err.splitlines()[-1] == (
+        "tinygan: cannot write X/frames.npz (No space left on device); the checkpoint of step 20 "
+        "is kept at X/checkpoint.npz"), o.err
+    assert read_meta(tmp_path / "X" / "checkpoint.npz")["step"] == 20
+
+
 # ----------------------------------------------------------------------------- atomic files
 
 def test_every_file_is_replaced_honours_the_umask_and_overwrite_removes_only_run_files(

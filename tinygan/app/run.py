@@ -290,10 +290,13 @@ def _run(config, out, resume, steps, progress, figures, threads, status):
     except DivergenceError as err:
         err.kept = save.kept   # this run's last checkpoint on disk, or None
         raise
+    # the checkpoint first here: should the disk be full, the run itself is what must not be
+    # lost (with eval_every 0 there is no other), and frames.npz is twenty times its size; a
+    # frames.npz a save behind only costs a resumed run's GIF some frames
+    save.checkpoint(trainer)
     if drawn:
         frames[:] = pick_frames(frames, total)
         save(frames_path, save_frames, frames, frames_path)
-    save.checkpoint(trainer)
     save(out / "history.csv", write_history, trainer.history, out / "history.csv")
     summary = {
         "step": trainer.step, "steps_this_run": trainer.step - first_step,

@@ -123,6 +123,8 @@ def test_a_folder_in_use_is_refused_naming_its_holder(tmp_path):
     try:
         held.wait(10)
         attempt(["train", "--out", "X", *FAST], tmp_path).clean_failure("X is in use by another run").unchanged()
+        attempt(["train", "--out", "X", "--overwrite", *FAST], tmp_path).clean_failure(
+            "X is in use by another run").unchanged()
     finally:
         release.set()
         t.join()
@@ -205,6 +207,28 @@ def test_a_read_only_folder_is_refused_before_any_training(tmp_path):
             "cannot use ro as a run folder: permission denied").unchanged()
     finally:
         (tmp_path / "ro").chmod(0o755)
+
+
+def test_a_read_only_file_system_is_refused_before_any_training(tmp_path, monkeypatch):
+    # as the test runs as any user: every file creation in ro/ fails as on a read-only mount
+    real = os.open
+
+    def read_only(path, flags, *args, **kwargs):
+        if os.path.abspath(path).startswith(str(tmp_path / "ro") + os.sep) and flags & os.O_CREAT:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fspath(path))
+        return real(path, flags, *args, **kwargs)
+
+    (tmp_path / "ro").mkdir()
+    monkeypatch.setattr(os, "open", read_only)
+    attempt(["train", "--out", "ro", *FAST], tmp_path).clean_failure(
+        "cannot use ro as a run folder: it is on a read-only file system").unchanged()
+
+
+def test_a_refused_resume_leaves_the_folder_as_it_was(tmp_path):
+    attempt(["train", "--out", "X", *FAST], tmp_path).success()
+    attempt(["train", "--out", "X", "--resume", "--loss", "hinge"], tmp_path).clean_failure(
+        "only --steps and --threads").unchanged()       # the lock file came and went
+    attempt(["train", "--out", "X", "--resume", "--steps", "5"], tmp_path).clean_failure().unchanged()
 
 
 def _disk_full_after(monkeypatch, n):

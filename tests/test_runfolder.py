@@ -305,14 +305,22 @@ def test_every_file_is_replaced_honours_the_umask_and_overwrite_removes_only_run
     old = os.umask(0o027)
     try:
         attempt(["train", "--out", "X", *SHORT], tmp_path).success()
-        before = {n: os.stat(tmp_path / "X" / n).st_ino for n in run_folder.run_files(tmp_path / "X")}
-        assert set(before) == set(run_folder.RUN_FILES) - {"digits.png"}
+        names = run_folder.run_files(tmp_path / "X")
+        assert set(names) == set(run_folder.RUN_FILES) - {"digits.png"}
+        # a second name for each file: an in-place write would change it, a rename cannot
+        # (and its inode cannot be reused while the link holds it)
+        (tmp_path / "old").mkdir()
+        before = {}
+        for name in names:
+            os.link(tmp_path / "X" / name, tmp_path / "old" / name)
+            before[name] = (tmp_path / "old" / name).read_bytes()
         attempt(["train", "--out", "X", "--resume", "--steps", "6"], tmp_path).success()
     finally:
         os.umask(old)
-    for name, inode in before.items():   # an in-place write keeps the inode, a rename does not
+    for name, content in before.items():
         st = os.stat(tmp_path / "X" / name)
-        assert st.st_ino != inode, f"{name} was written in place, not renamed over"
+        assert (tmp_path / "old" / name).read_bytes() == content, f"{name} was written in place"
+        assert st.st_ino != os.stat(tmp_path / "old" / name).st_ino, f"{name} was not replaced"
         assert st.st_mode & 0o777 == 0o640, f"{name}: {oct(st.st_mode)}"
     # --overwrite with image data: the ring run's samples.png and GIF must not stay behind
     (tmp_path / "X" / "notes.txt").write_text("mine")

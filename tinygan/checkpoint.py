@@ -7,7 +7,8 @@ training on gives the same numbers, bit for bit, as never having stopped.
 Writing is atomic: the file is written under a temporary name in the same folder, flushed
 to disk, then renamed over the target, so a crash or a full disk never leaves a half-written
 checkpoint where the last good one was; it gets the permissions any new file would (the
-umask's), like the other files of a run. write_npz does the same for any dict of arrays.
+umask's), like the other files of a run. write_npz does the same for any dict of arrays,
+write_text for text, and replacing(path) for any writer that takes a file name (figures).
 
 Reading treats the file as untrusted: a .npz can carry pickled objects (and unpickling runs
 code chosen by whoever wrote the file), and a .npy header can declare any size. `load` checks
@@ -16,9 +17,13 @@ nothing larger than that config builds (see "reading" below); every failure is o
 CheckpointError line. `evaluate` and `train --resume` both go through it.
 """
 
+import contextlib
+import io
 import json
 import math
 import os
+import re
+import signal
 import tempfile
 import zipfile
 import zlib
@@ -59,25 +64,102 @@ def _umask():
     return mask
 
 
-def write_npz(path, arrays):
-    """Write the dict of arrays `arrays` to `path` (.npz) atomically; return the path.
+# Temporary files are named .<name>.<8 random characters>.tmp<suffix of name>, beside the file
+# they will replace: hidden, recognisable as tinygan's (TEMP_PATTERN), and with the target's
+# suffix kept so a writer that picks the format from the name (matplotlib) still can.
+TEMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?$")
 
-    A temporary file in the same folder is written, flushed to disk, given the mode a new
-    file gets (0666 less the umask: mkstemp makes it 0600, private) and renamed over `path`.
+_SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None)) if s)
+
+
+def _block_signals():
+    """Hold back SIGINT and SIGTERM (POSIX); return the mask to restore, or None."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+
+
+def _restore_signals(mask):
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+@contextlib.contextmanager
+def replacing(path):
+    """Write a file atomically: yield a temporary path beside `path` to write to; when the
+    block ends normally the file is flushed to disk, given the mode a new file gets (0666
+    less the umask; mkstemp makes it 0600, private) and renamed over `path`.
+
+    A reader sees the old file or the new one, never half of one. On any exception the block
+    raises (KeyboardInterrupt, and signals a caller turns into exceptions, included) the
+    temporary file is removed. SIGINT and SIGTERM are held back while it is created, so one
+    arriving then is raised only once the name is known and the file can be removed.
+    SIGKILL cannot be caught: its leftovers match TEMP_PATTERN (see remove_stale_temps).
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp, mask = None, _block_signals()
     try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                   suffix=".tmp" + path.suffix)
+        os.close(fd)
+        _restore_signals(mask)   # a signal that came meanwhile is raised here, tmp known
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)  # atomic on POSIX and Windows: the old file or the new, never half
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as err:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        cause = err.__context__   # an interrupt a writer's cleanup turned into another error
+        while cause is not None and not isinstance(err, KeyboardInterrupt):
+            if isinstance(cause, KeyboardInterrupt):
+                raise cause from None
+            cause = cause.__context__
         raise
+    finally:
+        _restore_signals(mask)
+
+
+def remove_stale_temps(folder, names):
+    """Remove the temporary files replacing() left in `folder` for files named in `names`
+    (a process killed by SIGKILL cannot remove its own); return the names removed.
+    Only safe while no other process writes into the folder (a run holds its folder's lock)."""
+    removed = []
+    for entry in os.scandir(folder):
+        m = TEMP_PATTERN.match(entry.name)
+        if m and m["name"] in names and entry.is_file(follow_symlinks=False):
+            Path(entry.path).unlink(missing_ok=True)
+            removed.append(entry.name)
+    return removed
+
+
+def write_text(path, text):
+    """Write the string `text` to `path` (UTF-8) atomically (see replacing); return the path."""
+    with replacing(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
     return str(path)
+
+
+def write_npz(path, arrays):
+    """Write the dict of arrays `arrays` to `path` (.npz) atomically (see replacing);
+    return the path.
+
+    The zip is built in memory with SIGINT and SIGTERM held back (a few milliseconds): an
+    exception inside np.savez leaves its zip file half closed, which then raises a
+    ValueError in place of the interrupt and complains again when it is collected.
+    """
+    buffer, mask = io.BytesIO(), _block_signals()
+    try:
+        np.savez(buffer, **arrays)
+    finally:
+        _restore_signals(mask)
+    with replacing(path) as tmp, open(tmp, "wb") as f:
+        f.write(buffer.getbuffer())
+    return str(Path(path))
 
 
 def save(trainer, path):

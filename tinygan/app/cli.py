@@ -12,6 +12,7 @@ A bad argument exits with status 2 and one line saying what is allowed, never a 
 """
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -22,7 +23,9 @@ from pathlib import Path
 
 from tinygan import __version__, checker, demos
 from tinygan.app.errors import UsageError
-from tinygan.app.run import run_training
+from tinygan.app.folder import (FolderInUse, RunFolderError, check_folder, claim_folder,
+                                run_files)
+from tinygan.app.run import SaveError, Terminated, run_training
 from tinygan.checks import fits_in_memory
 from tinygan.checkpoint import CheckpointError, load
 from tinygan.config import Config, lr_factor, presets
@@ -222,43 +225,69 @@ def evaluation_fits(config, dim, n):
 
 
 def _free_folder(name):
-    """runs/<name>, or runs/<name>-2, -3, ... : the first that holds no run yet."""
-    out, k = Path("runs") / name, 1
-    while (out / "checkpoint.npz").exists() or (out.exists() and not out.is_dir()):
-        k += 1
-        out = Path("runs") / f"{name}-{k}"
-    return out
+    """The first of runs/<name>, runs/<name>-2, ... that holds no run and that no other run
+    is using, claimed for this process (a Claim; its .out is the folder). Each candidate is
+    claimed before it is looked at, so two runs started together never pick the same one."""
+    for k in range(1, 10_000):
+        out = Path("runs") / (name if k == 1 else f"{name}-{k}")
+        if out.exists() and not out.is_dir():
+            continue
+        try:
+            claim = claim_folder(out)
+        except FolderInUse:
+            continue
+        if not run_files(out):
+            return claim
+        claim.release()
+    raise UsageError(f"runs/{name} ... runs/{name}-9999 all hold runs; give --out")
 
 
 def cmd_train(args):
-    if args.out is None:
-        if args.resume:
-            raise UsageError("--resume needs --out: the folder of the run to continue")
-        args.out = str(_free_folder(args.data or Config.data))
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file; give a folder path (it is created if missing)")
-    if not args.resume and not args.overwrite and (out / "checkpoint.npz").exists():
-        raise UsageError(f"{out} already holds a run; --resume continues it, --overwrite replaces it, "
-                         f"or choose another --out")
+    if args.resume and args.overwrite:
+        raise UsageError("--resume and --overwrite exclude each other: --resume continues the run "
+                         "in --out, --overwrite replaces it")
+    if args.out == "":
+        raise UsageError("--out is empty; give a folder path (it is created if missing)")
+    if args.out is None and args.resume:
+        raise UsageError("--resume needs --out: the folder of the run to continue")
     threads = _threads(args)
-    if args.resume:
-        config, start, total = None, *_resume_plan(args, out)
-    else:
-        config = _config_from_args(args)
-        start, total = 0, config.steps
-    progress = Progress(total, start=start)
+    config = None if args.resume else _config_from_args(args)   # flags first: a refusal writes nothing
     try:
-        summary = run_training(config, out, resume=args.resume, steps=total, progress=progress,
-                               threads=threads, status=progress.say)
+        with contextlib.ExitStack() as hold:
+            # the folder is claimed before it is looked at: the check that no run holds it and
+            # the taking of it are one act (run_training claims it again: claims nest)
+            if args.out is None:
+                out = hold.enter_context(_free_folder(config.data)).out
+            else:
+                out = Path(args.out)
+                if not args.resume or out.is_dir():   # no folder to resume: _resume_plan says so
+                    hold.enter_context(claim_folder(out, create=not args.resume))
+            if args.resume:
+                start, total = _resume_plan(args, out)
+            else:
+                check_folder(out, overwrite=args.overwrite)
+                start, total = 0, config.steps
+            progress = Progress(total, start=start)
+            try:
+                summary = run_training(config, out, resume=args.resume, steps=total,
+                                       progress=progress, threads=threads, status=progress.say,
+                                       overwrite=args.overwrite)
+            finally:
+                progress.close()    # the cursor below the line, whatever happened (Ctrl-C too)
+    except RunFolderError as err:
+        raise UsageError(str(err)) from None
     except DivergenceError as err:
-        progress.close()
-        kept = out / "checkpoint.npz"
-        print(f"tinygan: {err}" + (f" The last good checkpoint is kept at {kept}." if kept.exists() else ""),
+        kept = getattr(err, "kept", None)
+        print(f"tinygan: {err}" + (f" The last good checkpoint is kept: step {kept[1]}, at {kept[0]}."
+                                   if kept else " No checkpoint of this run was written."),
               file=sys.stderr)
         return 1
-    finally:
-        progress.close()    # the cursor below the line, whatever happened (Ctrl-C too)
+    except SaveError as err:
+        print(f"tinygan: {err}", file=sys.stderr)
+        return 1
+    except Terminated:
+        print(f"tinygan: terminated (SIGTERM); every file in {out} is whole", file=sys.stderr)
+        return 143    # 128 + SIGTERM, what a process killed by it returns
     final = summary["final"]
     done, step = summary["steps_this_run"], summary["step"]
     resumed = f" (resumed at step {step - done}, now at {step})" if done != step else ""

@@ -13,8 +13,25 @@
                          all of them again
         digits.png       (image data) a grid of generated images
 
-The checkpoint (and frames.npz with it) is written atomically at every evaluation, and only
-from a healthy state: if training diverges, the last good checkpoint stays as it was.
+The checkpoint (and frames.npz with it) is written at every evaluation, and only from a
+healthy state: if training diverges, the last good checkpoint of this run stays as it was.
+A fresh run also writes one at step 0, before its first step: the folder proves it takes a
+checkpoint before any work is done, and a run stopped early can be resumed from there.
+
+A run folder belongs to one run. run_training first claims the folder (tinygan.app.folder:
+an exclusive flock on its lock file .tinygan.lock, held until the run ends); a second run
+into the same folder is refused (RunFolderError naming the run that holds it). Only under the
+lock does it look at what the folder holds: a folder holding any of RUN_FILES is refused
+unless resume=True (continue it) or overwrite=True (remove those files first, and nothing
+else of the folder). Claiming also creates the folder and a probe file in it, so a folder
+that cannot be written is found before the first step.
+
+Every file is written atomically (tinygan.checkpoint.replacing: a temporary file beside it,
+renamed over it), so a reader, or a run killed mid-save, sees each file whole, old or new.
+SIGTERM is turned into an exception (Terminated) for the length of a run, so a terminated run
+removes its temporary files as Ctrl-C does; a SIGKILLed run's leftovers are removed by the
+next run that claims the folder. metrics.json is written after the checkpoint and history
+and again after the figures, so a run stopped while drawing leaves the three at one step.
 
 Resuming and extending. A resumed run continues bit for bit: the same numbers as a run that
 never stopped, its learning-rate schedule and noise annealing included (they are functions
@@ -28,9 +45,13 @@ training would stand still. The GIF covers the whole run: at most N_FRAMES frame
 over all of it, the last step included.
 """
 
+import contextlib
 import csv
+import io
 import json
 import math
+import signal
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -39,22 +60,73 @@ import numpy as np
 
 from tinygan import checkpoint
 from tinygan import plots as tp
-from tinygan.app.page import frame, run_meta, write_run_page
-from tinygan.gan import STEP_COLUMNS, Trainer
+from tinygan.app.folder import (FRAMES, PROBE, RUN_FILES, RunFolderError,
+                                check_folder, claim_folder, run_files)
+from tinygan.app.page import frame, render_run_page, run_meta
+from tinygan.gan import STEP_COLUMNS, DivergenceError, Trainer
 from tinygan.lab.landscape import snapshot
 from tinygan.threads import blas, limit_threads
 
 N_FRAMES = 48     # snapshots per run, for run.html: each costs ~20-45 ms at the defaults
 GIF_FRAMES = 24   # of which the GIF draws every other one: each costs ~0.2-0.3 s of matplotlib
-FRAMES = "frames.npz"
+
+
+class SaveError(RuntimeError):
+    """A file of the run could not be written (a full disk, say). The message names the file
+    and the last checkpoint of this run that is on disk."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived during a run: raised as a kind of KeyboardInterrupt, so every cleanup
+    that Ctrl-C runs (temporary files removed, the lock released) runs for it too."""
 
 
 def write_history(history, path):
-    """history.csv: one row per step, one column per recorded quantity."""
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(STEP_COLUMNS)
-        writer.writerows(zip(*(history[c] for c in STEP_COLUMNS)))
+    """history.csv: one row per step, one column per recorded quantity (written atomically)."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(STEP_COLUMNS)
+    writer.writerows(zip(*(history[c] for c in STEP_COLUMNS)))
+    with checkpoint.replacing(path) as tmp, open(tmp, "w", newline="") as f:
+        f.write(text.getvalue())
+
+
+def strict_json(value):
+    """`value` as strict JSON text (RFC 8259): NaN, inf and -inf, which JSON cannot hold,
+    become null (a metric that is undefined, e.g. reverse KL with no good sample, reads
+    null); then json.dumps(allow_nan=False), so nothing non-standard can slip through."""
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        if isinstance(v, np.generic):
+            return clean(v.item())
+        return v
+    return json.dumps(clean(value), indent=2, allow_nan=False)
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """For the block: SIGTERM raises Terminated (once; a second SIGTERM during the cleanup it
+    starts is ignored). Only in the main thread, where Python runs signal handlers."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+    fired = []
+
+    def handler(signum, frame_):
+        if not fired:
+            fired.append(signum)
+            raise Terminated("terminated by SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def pick_frames(frames, total, n=N_FRAMES):
@@ -95,56 +167,101 @@ def load_frames(path, upto):
     return [f for f in frames if f.get("step", math.inf) <= upto]
 
 
-def _figures(trainer, out, frames):
-    """Draw the run's figures into `out`; return {name: path}."""
+def _drawn(save, path, draw, *args, **kwargs):
+    """draw(*args, path=<temporary file>, **kwargs), then the file renamed to `path`."""
+    def write():
+        with checkpoint.replacing(path) as tmp:
+            draw(*args, path=tmp, **kwargs)
+    save(path, write)
+    return str(path)
+
+
+def _figures(trainer, out, frames, save):
+    """Draw the run's figures into `out`, each atomically (through `save`); return {name: path}."""
     rng = np.random.default_rng([trainer.config.seed, trainer.step, 2])
     title = f"{trainer.config.data}, {trainer.config.loss} loss"
-    paths = {"curves": str(out / "curves.png")}
-    tp.plot_curves(trainer.history, trainer.evaluations, path=paths["curves"], title=title,
-                   loss=trainer.config.loss)
+    paths = {"curves": _drawn(save, out / "curves.png", tp.plot_curves, trainer.history,
+                              trainer.evaluations, title=title, loss=trainer.config.loss)}
     if trainer.data.dim in (1, 2):
-        paths["samples"] = str(out / "samples.png")
-        tp.plot_snapshot(snapshot(trainer, rng=rng), path=paths["samples"])
+        paths["samples"] = _drawn(save, out / "samples.png", tp.plot_snapshot,
+                                  snapshot(trainer, rng=rng))
         if frames:
             every = -(-len(frames) // GIF_FRAMES)   # counted back from the last frame: it is always in
-            paths["gif"] = str(tp.animate(frames[len(frames) - 1::-every][::-1], out / "training.gif"))
+            paths["gif"] = _drawn(save, out / "training.gif", tp.animate,
+                                  frames[len(frames) - 1::-every][::-1])
     if getattr(trainer.data, "templates", None) is not None:
-        paths["digits"] = str(out / "digits.png")
         size = int(round(math.sqrt(trainer.data.dim)))
-        tp.plot_image_grid(trainer.sample(64, rng), size, path=paths["digits"],
-                           title=f"generated digits, step {trainer.step}")
+        paths["digits"] = _drawn(save, out / "digits.png", tp.plot_image_grid,
+                                 trainer.sample(64, rng), size,
+                                 title=f"generated digits, step {trainer.step}")
     return paths
 
 
 def run_training(config, out, resume=False, steps=None, progress=None, figures=True, threads=1,
-                 status=None):
+                 status=None, overwrite=False):
     """Train `config` into folder `out`; with resume=True continue out/checkpoint.npz.
 
+    The folder is claimed first (claim_folder): another run in it, a folder that cannot be
+    written, or one that already holds a run (any of RUN_FILES) without resume or overwrite
+    raises RunFolderError before any work. overwrite=True removes the old run's RUN_FILES
+    (nothing else) before this run writes; resume and overwrite together are refused.
     On resume, `steps` (if larger than the saved config's) extends the run to that total
     (see the module's docstring for what that does to the schedules).
     `progress(trainer, row)` is called every step, `status(text)` before a slow phase
     (drawing the figures). BLAS runs on `threads` threads throughout (None: its own
-    setting). Returns the summary written to metrics.json. Raises DivergenceError (the last
-    good checkpoint is kept).
+    setting). Returns the summary written to metrics.json. Raises DivergenceError, with
+    `kept` set to (path, step) of this run's last checkpoint on disk (None if none);
+    SaveError if a file cannot be written; Terminated on SIGTERM (main thread only).
     """
-    with limit_threads(threads):
-        return _run(config, Path(out), resume, steps, progress, figures, threads, status)
+    if resume and overwrite:
+        raise RunFolderError("resume and overwrite exclude each other: resume continues the run "
+                             "in the folder, overwrite replaces it")
+    if str(out) == "":   # Path("") would be the current folder
+        raise RunFolderError("the run folder's path is empty; give a folder path")
+    out = Path(out)
+    with claim_folder(out, create=not resume), _sigterm_raises(), limit_threads(threads):
+        check_folder(out, resume, overwrite)
+        if overwrite:
+            for name in run_files(out):
+                (out / name).unlink()
+        checkpoint.remove_stale_temps(out, set(RUN_FILES) | {PROBE})
+        return _run(config, out, resume, steps, progress, figures, threads, status)
+
+
+class _Saver:
+    """The run's writes, each turning an OSError into a SaveError that says what is kept."""
+
+    def __init__(self, out, step):
+        """step: that of this run's checkpoint already on disk (a resumed run's), or None."""
+        self.ckpt = out / "checkpoint.npz"
+        self.kept = None if step is None else (self.ckpt, step)
+
+    def __call__(self, path, write, *args):
+        try:
+            write(*args)
+        except OSError as err:
+            kept = (f"the checkpoint of step {self.kept[1]} is kept at {self.kept[0]}" if self.kept
+                    else "no checkpoint of this run is on disk")
+            raise SaveError(f"cannot write {path} ({err.strerror or err}); {kept}") from None
+
+    def checkpoint(self, trainer):
+        self(self.ckpt, checkpoint.save, trainer, self.ckpt)
+        self.kept = (self.ckpt, trainer.step)
 
 
 def _run(config, out, resume, steps, progress, figures, threads, status):
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"output folder {out} exists and is a file; choose a folder path")
-    out.mkdir(parents=True, exist_ok=True)
     ckpt, frames_path = out / "checkpoint.npz", out / FRAMES
     if resume:
         trainer = checkpoint.load(ckpt, threads=threads)
         if steps is not None and steps > trainer.config.steps:
             trainer.config.steps = steps   # resuming may extend the run
         frames = load_frames(frames_path, upto=trainer.step)
+        save = _Saver(out, trainer.step)
     else:
         trainer = Trainer(config, threads=threads)
-        frames_path.unlink(missing_ok=True)   # another run's frames (--overwrite)
         frames = []
+        save = _Saver(out, None)
+        save.checkpoint(trainer)   # step 0: the folder takes a checkpoint before any work
     total = trainer.config.steps
     frame_every = -(-total // N_FRAMES)   # ceil: at most N_FRAMES frames in this stretch
     drawn = figures          # frames for run.html (any data) and the GIF (1-D and 2-D data)
@@ -160,35 +277,47 @@ def _run(config, out, resume, steps, progress, figures, threads, status):
             # a checkpoint never has fewer frames on disk than its step
             if drawn:
                 frames[:] = pick_frames(frames, total)
-                save_frames(frames, frames_path)
-            checkpoint.save(tr, ckpt)
+                save(frames_path, save_frames, frames, frames_path)
+            save.checkpoint(tr)
         if progress is not None:
             progress(tr, row)
 
     start, first_step = time.perf_counter(), trainer.step
-    trainer.train(callback=on_step)
-    seconds = time.perf_counter() - start
-    final = trainer.evaluate(record=False)
+    try:
+        trainer.train(callback=on_step)
+        seconds = time.perf_counter() - start
+        final = trainer.evaluate(record=False)
+    except DivergenceError as err:
+        err.kept = save.kept   # this run's last checkpoint on disk, or None
+        raise
+    # the checkpoint first here: should the disk be full, the run itself is what must not be
+    # lost (with eval_every 0 there is no other), and frames.npz is twenty times its size; a
+    # frames.npz a save behind only costs a resumed run's GIF some frames
+    save.checkpoint(trainer)
     if drawn:
         frames[:] = pick_frames(frames, total)
-        save_frames(frames, frames_path)
-    checkpoint.save(trainer, ckpt)
-    write_history(trainer.history, out / "history.csv")
+        save(frames_path, save_frames, frames, frames_path)
+    save(out / "history.csv", write_history, trainer.history, out / "history.csv")
     summary = {
         "step": trainer.step, "steps_this_run": trainer.step - first_step,
         "train_seconds": round(seconds, 3), "final": final,
         "evaluations": trainer.evaluations, "config": trainer.config.to_dict(),
         "threads": threads, "blas": blas(),
+        "checkpoint": str(ckpt),
     }
+    metrics = out / "metrics.json"
+    save(metrics, checkpoint.write_text, metrics, strict_json(summary))   # at the checkpoint's step
     if figures:
         if status is not None:
             status("drawing figures...")
-        summary["figures"] = _figures(trainer, out, frames)
-        summary["figures"]["page"] = write_run_page(frames, trainer.history, trainer.evaluations,
-                                                    run_meta(trainer), out / "run.html")
-    summary["checkpoint"] = str(ckpt)
-    (out / "metrics.json").write_text(json.dumps(summary, indent=2))
+        paths = _figures(trainer, out, frames, save)
+        page = out / "run.html"
+        save(page, checkpoint.write_text, page,
+             render_run_page(frames, trainer.history, trainer.evaluations, run_meta(trainer)))
+        summary["figures"] = {**paths, "page": str(page)}
+        save(metrics, checkpoint.write_text, metrics, strict_json(summary))
     return summary
 
 
-__all__ = ["run_training", "write_history", "pick_frames", "save_frames", "load_frames"]
+__all__ = ["run_training", "write_history", "strict_json", "pick_frames", "save_frames",
+           "load_frames", "SaveError", "Terminated"]

@@ -163,8 +163,8 @@ def test_divergence_under_overwrite_reports_only_this_runs_checkpoint(tmp_path):
 
 
 @pytest.mark.parametrize("argv, fragment", [
-    (["--resume", "--overwrite"], "--resume and --overwrite exclude each other"),
-    (["--overwrite", "--resume"], "--resume and --overwrite exclude each other"),
+    (["--resume", "--overwrite"], "argument --overwrite: not allowed with argument --resume"),
+    (["--overwrite", "--resume"], "argument --resume: not allowed with argument --overwrite"),
 ])
 def test_resume_with_overwrite_is_refused(tmp_path, argv, fragment):
     attempt(["train", "--out", "X", *FAST], tmp_path).success()
@@ -184,7 +184,7 @@ def _under_file(tmp_path):
 
 
 @pytest.mark.parametrize("make, fragment", [
-    (lambda p: "", "--out is empty; give a folder path"),
+    (lambda p: "", "argument --out: expected a folder path"),
     (_under_file, "a file is in its path"),
     (lambda p: (p / "f").write_text("x") and "f", "f is a file; give a folder path"),
     (_loop, "symbolic link loop"),
@@ -434,7 +434,7 @@ def test_an_unreadable_checkpoint_is_called_unreadable_not_corrupt(tmp_path):
         finally:
             if as_other:
                 os.seteuid(0)
-        assert str(err.value) == f"cannot read {path} (permission denied)"
+        assert str(err.value).startswith(f"{path}: cannot read (permission denied)")
     finally:
         for p in folder.iterdir():
             p.unlink()

@@ -243,11 +243,7 @@ def _free_folder(name):
 
 
 def cmd_train(args):
-    if args.resume and args.overwrite:
-        raise UsageError("--resume and --overwrite exclude each other: --resume continues the run "
-                         "in --out, --overwrite replaces it")
-    if args.out == "":
-        raise UsageError("--out is empty; give a folder path (it is created if missing)")
+    # (the parser has refused --resume with --overwrite, and an empty --out)
     if args.out is None and args.resume:
         raise UsageError("--resume needs --out: the folder of the run to continue")
     threads = _threads(args)

@@ -105,7 +105,10 @@ def one_seed(seed, thetas, scorer_steps, train_steps):
                                              lr=SCORER_LR, gp=GP, clip=CLIP, seed=seed, noise=NOISE)
     far = {}
     for label, preset in RUNS.items():
-        config = dataclasses.replace(presets[preset](), **COMMON, seed=seed, steps=train_steps)
+        # the minimax GAN is the classic one with the saturating loss (not a preset: it stalls)
+        base = presets["classic"]() if preset == "minimax" else presets[preset]()
+        config = dataclasses.replace(base, **COMMON, seed=seed, steps=train_steps,
+                                     **({"loss": "minimax"} if preset == "minimax" else {}))
         r = parallel_lines.train_from_far(config, start=START, steps=train_steps,
                                           record_every=max(train_steps // 40, 1))
         far[label] = {k: r[k] for k in ("step", "distance", "pull")}

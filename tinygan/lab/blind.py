@@ -76,8 +76,8 @@ class BlindTrainer(Trainer):
         x_neg = self.sample_negatives(n, t)
         if update:
             return self._d_update(self.D.params, self.opt_d, x_real, x_neg)
-        value, _, info = d_gradients(self.D, self.loss, x_real, x_neg, pack=self.config.pack)
-        return value, info
+        value, grads, info = d_gradients(self.D, self.loss, x_real, x_neg, pack=self.config.pack)
+        return value, {**info, "grads": grads}     # as Trainer._d_update returns them
 
     def d_step(self):
         """The D step of the chosen variant (the frozen D is measured, never updated)."""

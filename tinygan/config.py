@@ -273,7 +273,7 @@ presets = {}
 
 @_preset("best")
 def best():
-    """The default recipe: every ring and grid mode, sharply, within a minute (benchmarks/modes.py)."""
+    """The default recipe: every ring mode, sharply; 24.9 of the grid's 25 at 88 % high quality; under a minute of CPU."""
     return Config()
 
 

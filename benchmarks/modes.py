@@ -1,6 +1,8 @@
 """Mode collapse on the ring of 8 and the 5x5 grid of 25: every remedy against the papers.
 
-    python benchmarks/modes.py                       # 9 configurations x 2 data sets x 10 seeds
+    python benchmarks/modes.py                       # 14 rows x 2 data sets x 10 seeds, fast budget
+    python benchmarks/modes.py --budget paper        # ten times each row's steps
+    python benchmarks/modes.py --configs best --first-seed 100 --seeds 3 --data ring,grid,ring-r2,grid-s4
     python benchmarks/modes.py --quick               # a smoke run: 2 seeds, 300 steps
     python benchmarks/modes.py --configs best,r1 --data ring --seeds 3 --jobs 2
     python benchmarks/modes.py --cluster tcp://10.0.0.5:8786   # on a Dask cluster
@@ -296,7 +298,7 @@ def main(argv=None):
             command = " ".join(a for a in given if a != "--cached-only" and not a.startswith("--out")
                                and a != args.out)
             f.write("# Mode coverage: tinygan's remedies against the published rows\n\n"
-                    f"Made by `python benchmarks/modes.py {command}` (mean ± standard error over the seeds; "
+                    f"Made by `{('python benchmarks/modes.py ' + command).strip()}` (mean ± standard error over the seeds; "
                     "wall time with the runs sharing two busy cores, CPU time per run beside it).\n\n"
                     + text + "\n" + footer + "\n")
     return 0

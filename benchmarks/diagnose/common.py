@@ -94,3 +94,11 @@ def show(label, rows):
     per = " ".join(f"{int(a)}/{int(bb)}/{c:.0f}%/{d:.3f}" for a, bb, c, d in zip(m, b, h, k))
     print(f"{label:<60} modes {m.mean():5.2f} bal {b.mean():5.2f} hq {h.mean():5.1f} (min {h.min():4.1f}) "
           f"rkl {np.nanmean(k):.3f} | {cpu:5.1f}s | {per}", flush=True)
+
+
+def data_and_names(argv):
+    """The command line of a diagnosis script: `[ring|grid] NAME ...` -> (data sets, names)."""
+    datas, names = ("ring", "grid"), list(argv)
+    if names and names[0] in datas:
+        datas, names = (names[0],), names[1:]
+    return datas, names

@@ -15,7 +15,7 @@ One change at a time to a preset, ring and grid, seeds 0, 1, 2:
 
 import sys
 
-from common import run
+from common import data_and_names, run
 
 END = dict(lr_schedule="cosine", lr_decay_from=0.5, ema=0.999)
 NEW = dict(END, standardize=True, g_hidden=(128, 128, 128), z_dim=2, steps=6000)
@@ -43,10 +43,7 @@ ROWS = {
 }
 
 if __name__ == "__main__":
-    datas = ("ring", "grid")
-    names = sys.argv[1:]
-    if names and names[0] in ("ring", "grid"):
-        datas, names = (names[0],), names[1:]
+    datas, names = data_and_names(sys.argv[1:])
     for name in names:
         preset, kw = ROWS[name]
         for data in datas:

@@ -10,7 +10,7 @@ samples, CPU seconds per run, then modes/balanced/HQ/KL per seed.
 
 import sys
 
-from common import run
+from common import data_and_names, run
 
 STD = dict(standardize=True)
 ROWS = {
@@ -61,10 +61,7 @@ ROWS = {
 }
 
 if __name__ == "__main__":
-    datas = ("ring", "grid")
-    names = sys.argv[1:]
-    if names and names[0] in ("ring", "grid"):
-        datas, names = (names[0],), names[1:]
+    datas, names = data_and_names(sys.argv[1:])
     for name in names:
         for data in datas:
             run("best", data, seeds=(0, 1, 2), label=f"{name:<22} {data}", **ROWS[name])

@@ -114,7 +114,8 @@ class Trainer:
     sample() maps G's output back, mean + s * G(z), so every sample, metric and figure is in
     the data's units. What is set in D's input space (instance noise std, the gp, r1 and r2
     weights, clip) is thereby relative to the data's scale: the same preset serves a ring of
-    radius 1 or 2 and a grid of any spacing. Gulrajani et al.'s script for these toy data
+    radius 1 or 2, or a grid scaled as a whole (a grid whose modes are sharper relative to
+    their spacing is another problem, not another scale). Gulrajani et al.'s script for these toy data
     divides by the data's std in the same way. to_model and to_data convert. A generator
     with a bounded output (g_output tanh or sigmoid, for images in their range) keeps the
     data's own units whatever standardize says.

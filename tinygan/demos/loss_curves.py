@@ -30,7 +30,7 @@ from tinygan.plots import compare
 OUT = "runs/demos/loss_curves"
 DATA = "ring"
 SEEDS = (0, 1, 2)
-RUNS = {   # label -> (preset, changes, steps); the healthy run is the default recipe as shipped
+RUNS = {   # label -> (preset, changes, steps); the healthy run is the default recipe at 6,000 of its 14,000 steps
     "healthy": ("best", {}, 6000),
     "collapsing": ("classic", {"batch_size": 32, "g_lr": 2e-3, "d_lr": 2e-3}, 2000),
     "flat curves, poor samples": ("classic", {"r1": 1.0}, 2000),
@@ -53,7 +53,8 @@ CLAIMS = {
     "healthy_is_healthy": Claim(
         "the default recipe ends with at least 7 of 8 modes and at least 50 % high-quality samples, on every seed",
         "'healthy' must mean good samples, not good-looking curves: most samples within 3 std of a "
-        "mode and at most one mode missed (the benchmark, 10 seeds: 7.9 +- 0.3 modes, 77.6 +- 3.1 %)."),
+        "mode and at most one mode missed (the benchmark, 10 seeds at the recipe's full 14,000 steps: "
+        "8.0 +- 0.0 modes, 98.4 +- 0.2 %; this demo stops it at 6,000)."),
     "healthy_d_near_log2": Claim(
         "in the healthy run D's two loss terms average within 0.2 of log 2 over the last quarter, on every seed",
         "at the equilibrium D(x) = 1/2 everywhere, and each term is log 2 (Goodfellow et al. Prop. 1)."),
@@ -77,6 +78,13 @@ CLAIMS = {
         "with the distance between -0.5 and 0.5, on every seed",
         "Arjovsky et al. 2017, Fig. 4: a GAN's loss does not follow sample quality; |0.5| is weak "
         "at best (a pilot on seeds 100-102 gave -0.33 to -0.39, measured without the warm-up cut)."),
+    "two_views": Claim(
+        "d_loss_fake and g_loss, two functions of D(G(z)), move in opposite directions over the "
+        "steps (negative rank correlation), in every run",
+        "-log(1 - D) rises and -log D falls as D(G(z)) rises, so wherever D's mean output on G's "
+        "samples moves, the two curves mirror each other, and the textbook layout reads them so. "
+        "This is not an identity (the two are taken on different batches, and the spread of D "
+        "over a batch moves both the same way), so it is a claim about the runs, not a self-check."),
 }
 
 
@@ -209,10 +217,8 @@ def run(quick=False, out=OUT, jobs=None):
     checks.self_check("jensen", all(x["jensen_ok"] for x in all_runs),
                       "g_loss = mean -log D(G(z)) >= -log mean D(G(z)) at every step (Jensen, same batch)",
                       f"{len(all_runs)} runs")
-    checks.self_check("two_views", all(x["corr"] < 0 for x in all_runs),
-                      "d_loss_fake and g_loss, two functions of D(G(z)), move in opposite directions "
-                      "(negative rank correlation over the steps)",
-                      "from " + ", ".join(f"{x['corr']:+.2f}" for x in all_runs))
+    checks.claim("two_views", all(x["corr"] < 0 for x in all_runs),
+                 "rank correlation per run: " + ", ".join(f"{x['corr']:+.2f}" for x in all_runs))
     rows_far, far = _far(seeds, q.get("far_steps", FAR_STEPS), checks, jobs)
 
     def stat(runs, k, fmt="{:.2f}", scale=1.0, unit=""):

@@ -193,15 +193,6 @@ MAX_META_BYTES = 1 << 26     # 64 MB of JSON: config, rng state and the evaluati
 _CHUNK = 1 << 20
 
 
-def count_parameters(config, dim):
-    """G's and D's parameter count for `config` on data of dimension `dim`:
-    sum over layers of (fan_in + 1) * fan_out, without building anything."""
-    def mlp(sizes):
-        return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
-    return (mlp((config.z_dim, *config.g_hidden, dim))
-            + mlp((dim * config.pack, *config.d_hidden, 1)))
-
-
 def _fail(path, text):
     return CheckpointError(f"{path}: {text}")
 
@@ -398,7 +389,7 @@ def _config(meta, path):
     except (TypeError, ValueError, OverflowError, MemoryError) as err:
         raise CheckpointError(f"{path} has a config this tinygan cannot build: "
                               f"{err or type(err).__name__}") from None
-    n = count_parameters(config, data.dim)
+    n = sum(config.parameter_counts(data.dim))
     if n > MAX_PARAMETERS:
         raise _fail(path, f"its config builds {n:,} parameters; tinygan reads checkpoints of "
                           f"at most {MAX_PARAMETERS:,} (a corrupt or hostile config?)")

@@ -176,13 +176,8 @@ class Config:
         """
         s = 4 if self.dtype == "float32" else 8
         slots = {"adam": 2, "rmsprop": 1}.get(self.optimizer, 1 if self.momentum else 0)
-
-        def count(widths):
-            return sum(a * b + b for a, b in zip(widths, widths[1:]))
-
-        g_widths = (self.z_dim, *self.g_hidden, dim)
-        d_widths = (dim * self.pack, *self.d_hidden, 1)
-        p_g, p_d = count(g_widths), count(d_widths)
+        g_widths, d_widths = self.widths(dim)
+        p_g, p_d = self.parameter_counts(dim)
         n = self.batch_size
         penalty = 2 if (self.gp or self.r1 or self.r2) else 1
         units = n * sum(g_widths) + 2 * n * dim + (2 * n // self.pack) * (sum(self.d_hidden) + 1)
@@ -201,6 +196,16 @@ class Config:
             history: self.steps * HISTORY_BYTES_PER_STEP,
         }
         return parts[networks] + parts[history] + max(parts[batch], parts[evaluation]), parts
+
+    def widths(self, dim):
+        """The layer widths of G and D for data of dimension `dim`:
+        (z_dim, *g_hidden, dim) and (pack * dim, *d_hidden, 1)."""
+        return (self.z_dim, *self.g_hidden, dim), (dim * self.pack, *self.d_hidden, 1)
+
+    def parameter_counts(self, dim):
+        """(G's, D's) number of parameters for data of dimension `dim`, without building
+        anything: per layer fan_in x fan_out weights plus fan_out biases (Python ints)."""
+        return tuple(sum(a * b + b for a, b in zip(w, w[1:])) for w in self.widths(dim))
 
     def optimizer_for(self, lr):
         """A fresh optimizer of this config's kind and options with learning rate lr."""

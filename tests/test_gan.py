@@ -7,7 +7,8 @@ from numpy.testing import assert_array_equal
 
 from tinygan import checkpoint
 from tinygan.config import Config, presets
-from tinygan.gan import STEP_COLUMNS, DivergenceError, Trainer
+from tinygan.divergence import DivergenceError
+from tinygan.gan import STEP_COLUMNS, Trainer
 
 TINY = dict(data="ring", steps=40, batch_size=64, g_hidden=(32,), d_hidden=(32,), eval_every=20,
             eval_samples=500)

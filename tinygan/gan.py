@@ -19,7 +19,7 @@ import numpy as np
 from tinygan import penalties
 from tinygan.config import Config, lr_factor
 from tinygan.data import get_dataset
-from tinygan.data.base import scale
+from tinygan.data.base import scale as data_scale
 from tinygan.divergence import ADVICE, DivergenceError, finite, first_non_finite, kind_of, squares_finite
 from tinygan.flat import Packed, elementwise
 from tinygan.losses import get_loss
@@ -135,7 +135,7 @@ class Trainer:
         self.rng = np.random.default_rng(config.seed)
         # a bounded output (tanh, sigmoid) is meant for data in its range: it keeps the units
         standard = config.standardize and config.g_output == "none"
-        self.center, self.scale = scale(self.data) if standard else (None, 1.0)
+        self.center, self.scale = data_scale(self.data) if standard else (None, 1.0)
         seeds = np.random.SeedSequence(config.seed).spawn(2)
         self.G = MLP((config.z_dim, *config.g_hidden, self.data.dim), hidden=config.g_activation,
                      output=config.g_output, seed=np.random.default_rng(seeds[0]), dtype=self.dtype)
@@ -193,8 +193,8 @@ class Trainer:
     def real_batch(self, n, rng=None):
         """n real samples as D sees them (in model units), from `rng` (default: the trainer's)."""
         rng = self.rng if rng is None else rng
-        if self.center is None:
-            return self.data.sample(n, rng, dtype=self.dtype)
+        # drawn in float64 and cast once, as the data sets do: without standard units this is
+        # data.sample(n, rng, dtype) to the bit
         return self.to_model(self.data.sample(n, rng, dtype=np.float64))
 
     # ------------------------------------------------------------------ sampling

@@ -30,7 +30,7 @@ from tinygan.checks import fits_in_memory
 from tinygan.checkpoint import CheckpointError, load
 from tinygan.config import Config, lr_factor, presets
 from tinygan.data import DATASETS, get_dataset
-from tinygan.gan import DivergenceError
+from tinygan.divergence import DivergenceError
 from tinygan.losses import LOSSES
 from tinygan.optim import OPTIMIZERS
 from tinygan.progress import Progress, eval_text

@@ -63,7 +63,8 @@ from tinygan import plots as tp
 from tinygan.app.folder import (FRAMES, PROBE, RUN_FILES, RunFolderError,
                                 check_folder, claim_folder, run_files)
 from tinygan.app.page import frame, render_run_page, run_meta
-from tinygan.gan import STEP_COLUMNS, DivergenceError, Trainer
+from tinygan.divergence import DivergenceError
+from tinygan.gan import STEP_COLUMNS, Trainer
 from tinygan.lab.landscape import snapshot
 from tinygan.threads import blas, limit_threads
 

@@ -271,7 +271,7 @@ def plot_two_views(histories, path=None, title=None):
     b.set_xlim(0, 4)
     b.set_ylim(0, 4)
     b.plot([LOG2], [LOG2], "k*", ms=11, label="D = 1/2: both at log 2")
-    b.set_title("(b) One rises exactly when the other falls", loc="left")
+    b.set_title("(b) For one D, one rises as the other falls", loc="left")
     for leg in (a.legend(loc="upper center"), b.legend(loc="upper right")):
         for handle in leg.legend_handles:
             handle.set_alpha(1)

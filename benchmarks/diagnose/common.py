@@ -17,8 +17,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 import numpy as np  # noqa: E402
 
 import tinygan.gan as gan  # noqa: E402
-from tinygan.data import Dataset, get_dataset  # noqa: E402
-from tinygan.gan import Trainer, presets  # noqa: E402
+from tinygan.data import get_dataset  # noqa: E402
+from tinygan.data.base import Dataset  # noqa: E402
+from tinygan.config import presets  # noqa: E402
+from tinygan.gan import Trainer  # noqa: E402
 
 KEYS = ("modes", "high_quality", "reverse_kl", "balanced_modes")
 
@@ -57,8 +59,9 @@ def run_one(preset, data, seed, data_options=None, trainer_cls=Trainer, watch=No
     """Train one run; returns the final evaluation plus seconds and optional watch() output."""
     t0 = time.process_time()
     standardize = overrides.pop("standardize", False)
-    if standardize:
+    if standardize:      # the prototype, in place of the engine's own standard units
         gan.get_dataset = _standardized_get_dataset
+        overrides["standardize"] = False
     try:
         tr = trainer_cls(config(preset, data, seed, data_options, **overrides))
     finally:

@@ -58,6 +58,16 @@ ROWS = {
     "g3-z2-10k": dict(g_hidden=(128, 128, 128), z_dim=2, steps=10000, noise_anneal_steps=4000),
     "std-g3-z2-pack2-10k": dict(STD, g_hidden=(128, 128, 128), z_dim=2, pack=2, steps=10000,
                                 noise_anneal_steps=4000),
+    # The second round, on the engine's own standard units (no prototype): the default
+    # recipe as it is now (D's learning rate 2e-3) with one field changed. "r2-before" is
+    # the recipe this round started from (d_lr 1e-3). Run on the grid: `grid r2-before ...`.
+    "r2-before": dict(d_lr=1e-3),
+    "r2-before-ema0.9995": dict(d_lr=1e-3, ema=0.9995),
+    "r2-before-betas0.9": dict(d_lr=1e-3, betas=(0.5, 0.9)),
+    "r2-before-anneal8k": dict(d_lr=1e-3, noise_anneal_steps=8000),
+    "r2-dlr2e-3": {},
+    "r2-dlr2e-3-betas0.9": dict(betas=(0.5, 0.9)),
+    "r2-dlr3e-3": dict(d_lr=3e-3),
 }
 
 if __name__ == "__main__":

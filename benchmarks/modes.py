@@ -62,7 +62,7 @@ CONFIGS = {
     "instance-noise": ("instance noise", "instance-noise", {}),
     "pacgan2": ("PacGAN2", "pacgan2", {}),
     "pacgan": ("PacGAN4", "pacgan", {}),
-    "unrolled": ("unrolled (5, second order)", "unrolled", {}),
+    "unrolled": ("unrolled (5, second order)", "unrolled", {"steps": 1500}),   # the preset trains 15,000
     "unrolled-first": ("unrolled (5, first order)", "unrolled-first", {}),
     "unrolled10": ("unrolled (10, second order)", "unrolled", {"unroll": 10, "steps": 800}),
     "unrolled10-first": ("unrolled (10, first order)", "unrolled-first", {"unroll": 10, "steps": 800}),
@@ -140,8 +140,10 @@ def _ms(values, fmt):
     ok = values[~np.isnan(values)]
     if not len(ok):
         return "—"
-    se = ok.std(ddof=1) / np.sqrt(len(ok)) if len(ok) > 1 else 0.0
     nan = f" ({len(values) - len(ok)} undefined)" if len(ok) < len(values) else ""
+    if len(ok) == 1:       # one seed has no spread to show: say so rather than print ± 0
+        return f"{fmt.format(ok[0])} (1 seed){nan}"
+    se = ok.std(ddof=1) / np.sqrt(len(ok))
     return f"{fmt.format(ok.mean())} ± {fmt.format(se)}{nan}"
 
 

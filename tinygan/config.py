@@ -343,13 +343,17 @@ def pacgan():
 
 @_preset("unrolled")
 def unrolled():
-    """G's gradient through 5 unrolled steps of D, second term included (Metz et al. 2016)."""
-    # 1,500 steps: each costs about 7 plain steps (5 D steps forward and back, Hessian-vector
-    # products), and the fast budget is a minute on one core
-    return Config(**{**BASE, "unroll": 5, "steps": 1500})
+    """G's gradient through 5 unrolled steps of D, second term included (Metz et al. 2016); 15,000 steps, about 5 minutes of CPU."""
+    # Each step costs about 7 plain steps (5 D steps forward and back, Hessian-vector
+    # products). The second term points against the direct gradient and cancels about half
+    # of it, which slows sharpening: at 1,500 steps (a minute of CPU, the benchmark's fast
+    # row) the ring's samples stay diffuse (2.7 % high quality over 10 seeds, below a
+    # uniform circle's 7.6 %); at 15,000, 8 of 8 modes at 61-97 % on seeds 0-2
+    # (benchmarks/diagnose/README.md, benchmarks/results/modes_paper.md).
+    return Config(**{**BASE, "unroll": 5, "steps": 15000})
 
 
 @_preset("unrolled-first")
 def unrolled_first():
-    """As unrolled, but first order: G steps against the look-ahead D without differentiating D's steps."""
+    """As unrolled, but first order: G steps against the look-ahead D without differentiating D's steps; 1,500 steps."""
     return Config(**{**BASE, "unroll": 5, "unroll_order": "first", "steps": 1500})

@@ -278,7 +278,7 @@ presets = {}
 
 @_preset("best")
 def best():
-    """The default recipe: every ring mode, sharply; 24.9 of the grid's 25 at 92 % high quality (D at twice G's lr); under a minute of CPU."""
+    """The default recipe: every ring mode, sharply; 24.9 of the grid's 25 at 92 % high quality (D at twice G's lr); about 50 s of CPU."""
     return Config()
 
 
@@ -343,7 +343,7 @@ def pacgan():
 
 @_preset("unrolled")
 def unrolled():
-    """G's gradient through 5 unrolled steps of D, second term included (Metz et al. 2016); 15,000 steps, about 5 minutes of CPU."""
+    """G's gradient through 5 unrolled steps of D, second term included (Metz et al. 2016); 15,000 steps, 5-8 minutes of CPU."""
     # Each step costs about 7 plain steps (5 D steps forward and back, Hessian-vector
     # products). The second term points against the direct gradient and cancels about half
     # of it, which slows sharpening: at 1,500 steps (a minute of CPU, the benchmark's fast

@@ -287,7 +287,7 @@ def run(quick=False, out=OUT, jobs=None):
         "The R1 run (left) beside the healthy run (right): look at row (a), both flat near log 2, "
         "then at the high-quality share in row (c).",
         "Every step of two runs as a dot. (a) G's loss lies on -log D as a function of mean D(G(z)) "
-        "(above it by Jensen's inequality). (b) Plotted against each other: for one D the pair lies on "
+        "(above it by Jensen's inequality). (b) Plotted against each other: for a single sample the pair lies on "
         "the decreasing curve; the collapsing run's dots follow it, the healthy run's cloud near "
         "(log 2, log 2) does not, because each loss is taken on its own batch.",
         "Started 3 units from the data line, a line per seed. Left: the WGAN-GP critic's estimate "

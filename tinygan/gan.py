@@ -137,10 +137,12 @@ class Trainer:
         standard = config.standardize and config.g_output == "none"
         self.center, self.scale = data_scale(self.data) if standard else (None, 1.0)
         seeds = np.random.SeedSequence(config.seed).spawn(2)
-        self.G = MLP((config.z_dim, *config.g_hidden, self.data.dim), hidden=config.g_activation,
-                     output=config.g_output, seed=np.random.default_rng(seeds[0]), dtype=self.dtype)
-        self.D = MLP((self.data.dim * config.pack, *config.d_hidden, 1), hidden=config.d_activation,
-                     seed=np.random.default_rng(seeds[1]), dtype=self.dtype)
+        # the shapes the memory bound and the checkpoint reader count (Config.widths)
+        g_widths, d_widths = config.widths(self.data.dim)
+        self.G = MLP(g_widths, hidden=config.g_activation, output=config.g_output,
+                     seed=np.random.default_rng(seeds[0]), dtype=self.dtype)
+        self.D = MLP(d_widths, hidden=config.d_activation, seed=np.random.default_rng(seeds[1]),
+                     dtype=self.dtype)
         if config.d_init == "data":
             self._data_init_d(np.random.default_rng(seeds[1].spawn(1)[0]))
         self.loss = get_loss(config.loss, smooth=config.smooth)

@@ -97,7 +97,7 @@ def checkpoint_state(path):
     """'none' (no file), 'finite' (loads, every number finite), or what is wrong with it."""
     if not path.exists():
         return "none"
-    from tinygan import checkpoint
+    from tinygan.app import checkpoint
     try:
         with np.load(path, allow_pickle=False) as npz:
             bad = [k for k in npz.files if npz[k].dtype.kind == "f" and not k.startswith("history/")

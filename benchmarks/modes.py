@@ -8,7 +8,7 @@
     python benchmarks/modes.py --cluster tcp://10.0.0.5:8786   # on a Dask cluster
     python benchmarks/modes.py --out benchmarks/results/modes.md
 
-The runs go through tinygan.lab.sweep: on --jobs local processes, or on the workers of a Dask
+The runs go through tinygan.questions.sweep: on --jobs local processes, or on the workers of a Dask
 cluster with --cluster (its docstring says how to start one). Every finished run is appended
 to a store (--cache, default benchmarks/results/modes_runs.jsonl) keyed by its full
 configuration, so an interrupted benchmark resumes where it stopped and a changed preset
@@ -45,8 +45,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from tinygan import Trainer, presets  # noqa: E402
 from tinygan.data import get_dataset  # noqa: E402
 from tinygan.metrics import baselines  # noqa: E402
-from tinygan.threads import blas  # noqa: E402
-from tinygan.lab.sweep import sweep  # noqa: E402
+from tinygan.questions.common import blas  # noqa: E402
+from tinygan.questions.sweep import sweep  # noqa: E402
 
 TASK = "modes-v2"   # run_one's name in the store's keys: v2 adds balanced modes and PacGAN's reverse KL
 
@@ -236,7 +236,7 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel on this machine (default 1)")
     parser.add_argument("--cluster", default=None, metavar="ADDRESS",
                         help="run on a Dask cluster: its scheduler's address, e.g. tcp://10.0.0.5:8786 "
-                             '(pip install "tinygan[cluster]"; see tinygan/lab/sweep.py)')
+                             '(pip install "tinygan[cluster]"; see tinygan/questions/sweep.py)')
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 seeds, 300 steps")
     parser.add_argument("--out", default=None, help="also write the table (markdown) to this file")
     parser.add_argument("--cache", default=os.path.join(os.path.dirname(__file__), "results", "modes_runs.jsonl"),

@@ -17,14 +17,15 @@ SETUP = """\
 from IPython.display import Image, Markdown, display
 
 from tinygan import Trainer, Config
-from tinygan.demos import registry
-from tinygan.demos.common import checks_text, format_table
-from tinygan.lab.landscape import snapshot
+from tinygan.questions import registry
+from tinygan.questions.common import checks_text, format_table
+from tinygan.questions.landscape import snapshot
 from tinygan.plots import plot_curves, plot_snapshot
+from tinygan.app.progress import Progress
 
 # The small recipe of these notebooks: 2,000 steps of 64-unit networks, a few seconds on one
 # core; instance noise annealed over the first 800 steps; no running average of G's weights
-# (ema=0), which pays off only in longer runs. Config() alone is the full recipe (6,000 steps).
+# (ema=0), which pays off only in longer runs. Config() alone is the full recipe (14,000 steps).
 SMALL = Config(data="ring", steps=2000, g_hidden=(64, 64), d_hidden=(64, 64), batch_size=128,
                g_lr=2e-3, d_lr=2e-3, noise=0.2, noise_anneal_steps=800, ema=0.0,
                eval_every=200, seed=0)"""
@@ -65,7 +66,7 @@ for -log D; instance noise keeping it alive.""",
 # A small GAN on the ring of 8 Gaussians with Goodfellow's original (minimax) cost.
 # G's loss curve, panel (a), and D's accuracy, panel (b), tell you who is winning.
 trainer = Trainer(SMALL, loss="minimax")
-trainer.train(progress=True)
+trainer.train(callback=Progress())
 fig = plot_curves(trainer.history, trainer.evaluations, loss=trainer.config.loss)""",
         hands_on_md="Try `\"nonsaturating\"` (the -log D cost) and `noise=0.0` (no instance noise): "
                     "which one still finds the modes, and what does G's gradient do?",
@@ -73,7 +74,7 @@ fig = plot_curves(trainer.history, trainer.evaluations, loss=trainer.config.loss
 LOSS = "minimax"      # <- change this: "minimax" or "nonsaturating"
 NOISE = 0.2           # <- and this: instance noise on D's inputs (0 turns it off)
 trainer = Trainer(SMALL, loss=LOSS, noise=NOISE)
-trainer.train(progress=True)
+trainer.train(callback=Progress())
 print({k: trainer.evaluations[-1][k] for k in ("modes", "n_modes", "high_quality")})
 fig = plot_snapshot(snapshot(trainer))"""),
     dict(
@@ -108,7 +109,7 @@ def far_gan(loss, gp, steps=200, start=(3.0, 0.5), seed=0):
 VIEW = np.array([[-0.6, 3.8], [-0.4, 1.4]])      # the drawn region: x_1 and x_2 limits
 trainer = far_gan("wasserstein", gp=10.0)
 fig = plot_snapshot(snapshot(trainer, limits=VIEW))     # before: arrows point home
-trainer.train(progress=True)
+trainer.train(callback=Progress())
 fig = plot_snapshot(snapshot(trainer, limits=VIEW))     # after 200 steps""",
         hands_on_md="Swap the critic for a discriminator: `(\"minimax\", 0.0)` or "
                     "`(\"nonsaturating\", 0.0)`. The background becomes D's probability; how "
@@ -116,7 +117,7 @@ fig = plot_snapshot(snapshot(trainer, limits=VIEW))     # after 200 steps""",
         hands_on="""\
 LOSS, GP = "minimax", 0.0     # <- change this: ("nonsaturating", 0.0), ("wasserstein", 10.0)
 trainer = far_gan(LOSS, GP)
-trainer.train(progress=True)
+trainer.train(callback=Progress())
 print(f"mean distance of G's samples to the data line: {np.abs(trainer.sample(1000)[:, 0]).mean():.2f}")
 fig = plot_snapshot(snapshot(trainer, limits=VIEW))"""),
     dict(
@@ -135,7 +136,7 @@ with the papers'.""",
         train="""\
 # A plain non-saturating GAN on the ring, without instance noise: count the modes.
 trainer = Trainer(SMALL, noise=0.0)
-trainer.train(progress=True)
+trainer.train(callback=Progress())
 print({k: trainer.evaluations[-1][k] for k in ("modes", "n_modes", "high_quality")})
 fig = plot_snapshot(snapshot(trainer))""",
         hands_on_md="Pack two samples per judgement (`PACK = 2`), or change the seed: does "
@@ -144,7 +145,7 @@ fig = plot_snapshot(snapshot(trainer))""",
 PACK = 1     # <- change this: PacGAN's packing, 2 or 4
 SEED = 0     # <- and this
 trainer = Trainer(SMALL, noise=0.0, pack=PACK, seed=SEED)
-trainer.train(progress=True)
+trainer.train(callback=Progress())
 print({k: trainer.evaluations[-1][k] for k in ("modes", "n_modes", "high_quality")})
 fig = plot_snapshot(snapshot(trainer))"""),
     dict(
@@ -161,10 +162,10 @@ penalty (R1) makes the equilibrium attract.
 form; the Dirac-GAN's vector fields; the eigenvalues of each update; a real 1-D GAN.""",
         train="""\
 # The bilinear game x * y yourself: four ways of taking gradient steps from (1, 1),
-# each radius beside its closed form (tinygan/lab/games.py derives them).
+# each radius beside its closed form (tinygan/questions/games.py derives them).
 import numpy as np
 
-from tinygan.lab import games
+from tinygan.questions import games
 from tinygan.plots.games import plot_bilinear
 
 
@@ -187,7 +188,7 @@ fig = bilinear_figure(ETA)
 
 R1 = 1.0      # <- and this: the R1 penalty on D (0 turns it off)
 trainer = Trainer(SMALL, r1=R1)
-trainer.train(progress=True)
+trainer.train(callback=Progress())
 print({k: trainer.evaluations[-1][k] for k in ("modes", "n_modes", "high_quality", "sliced_w")})"""),
     dict(
         file="q5_loss_curves.ipynb", name="loss_curves", q="Q5",
@@ -204,7 +205,7 @@ the measured distance.""",
         train="""\
 # Losses (top panels) over what they hide (modes, quality, distance: bottom panels).
 trainer = Trainer(SMALL)
-trainer.train(progress=True)
+trainer.train(callback=Progress())
 fig = plot_curves(trainer.history, trainer.evaluations, loss=trainer.config.loss)""",
         hands_on_md="Give D a ten times larger learning rate, or switch to `\"wasserstein\"` "
                     "with `GP = 10.0`. Do the loss curves tell you which run is better?",
@@ -212,7 +213,7 @@ fig = plot_curves(trainer.history, trainer.evaluations, loss=trainer.config.loss
 LOSS, GP = "nonsaturating", 0.0     # <- change this: ("wasserstein", 10.0), ("least_squares", 0.0)
 D_LR = 2e-3                         # <- and this: 2e-2
 trainer = Trainer(SMALL, loss=LOSS, gp=GP, d_lr=D_LR)
-trainer.train(progress=True)
+trainer.train(callback=Progress())
 fig = plot_curves(trainer.history, trainer.evaluations, loss=trainer.config.loss)"""),
     dict(
         file="q6_why_d_sees_g.ipynb", name="why_d_sees_g", q="Q6",
@@ -228,17 +229,17 @@ each is pushed along; how those arrows change as D learns.""",
         train="""\
 # D's landscape and G's arrows after 200 steps; the next cell trains on to 2,000.
 trainer = Trainer(SMALL)
-trainer.train(200, progress=True)
+trainer.train(200, callback=Progress(trainer.step + 200))
 fig = plot_snapshot(snapshot(trainer))""",
         hands_on_md="Train on, then try another data set (`tinygan list` shows them; "
                     "`\"grid\"` and `\"spiral\"` are 2-D) or no instance noise.",
         hands_on="""\
-trainer.train(progress=True)           # the rest: 2,000 steps in all
+trainer.train(callback=Progress())           # the rest: 2,000 steps in all
 fig = plot_snapshot(snapshot(trainer))
 
 DATA, NOISE = "ring", 0.2              # <- change this: another 2-D data set, or NOISE = 0.0
 other = Trainer(SMALL, data=DATA, noise=NOISE)
-other.train(progress=True)
+other.train(callback=Progress())
 fig = plot_snapshot(snapshot(other))"""),
 ]
 
@@ -246,7 +247,7 @@ fig = plot_snapshot(snapshot(other))"""),
 def question_notebook(q):
     cells = [
         new_markdown_cell(f"# {q['q']}: {q['title']}\n\n{q['intro']}\n\n"
-                          f"The demo behind this notebook is `tinygan/demos/{q['name']}.py`; "
+                          f"The demo behind this notebook is `tinygan/questions/{q['name']}.py`; "
                           f"`tinygan demo {q['name']}` runs it at full size, `tinygan tour` runs "
                           "all six and writes one HTML report."),
         new_code_cell(SETUP),
@@ -258,7 +259,7 @@ def question_notebook(q):
                           "which claims held (a claim can fail; a self-check is tinygan "
                           "checking its own arithmetic):"),
         new_code_cell(TABLE),
-        new_markdown_cell("## Train one yourself\n\n`Trainer.train(progress=True)` shows a "
+        new_markdown_cell("## Train one yourself\n\n`Trainer.train(callback=Progress())` shows a "
                           "progress line; every figure function returns a matplotlib Figure, "
                           "drawn inline. `SMALL` (defined above) is a recipe of a few seconds; "
                           "`Trainer(SMALL, loss=...)` changes one setting of it."),
@@ -282,9 +283,9 @@ Nothing here gives the answer away: you write it in `exercises/ex01_linear_backw
     new_code_cell("""\
 from pathlib import Path
 
-from tinygan.checker.command import cmd_init
-from tinygan.checker.core import format_results
-from tinygan.checker.registry import check_file
+from tinygan.exercises.command import cmd_init
+from tinygan.exercises.core import format_results
+from tinygan.exercises.registry import check_file
 
 folder = Path("exercises")
 exercise = folder / "ex01_linear_backward.py"

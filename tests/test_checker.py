@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygan import checker, metrics, ops, steps
-from tinygan.lab import games
+from tinygan import exercises as checker, metrics, ops, steps
+from tinygan.questions import games
 from tinygan.app.cli import main
 from tinygan.data.toy import ring
 from tinygan.losses import get_loss
@@ -418,7 +418,7 @@ def test_check_reads_exercises_in_the_current_folder_by_default(capsys, tmp_path
     status, out, _ = run(capsys, "check", "9")
     assert status == 1 and "not implemented yet" in out and "Traceback" not in out
     (tmp_path / "exercises" / "ex09_bilinear_game.py").write_text(
-        "from tinygan.lab.games import simultaneous_gd, alternating_gd, simultaneous_radius\n")
+        "from tinygan.questions.games import simultaneous_gd, alternating_gd, simultaneous_radius\n")
     assert run(capsys, "check", "9")[0] == 0
 
 
@@ -478,7 +478,7 @@ def test_setup_cfg_ships_every_template_in_the_wheel():
     import fnmatch
     cfg = configparser.ConfigParser()
     cfg.read(Path(__file__).resolve().parents[1] / "setup.cfg")
-    patterns = [p.strip() for p in cfg["options.package_data"]["tinygan.checker"].replace("\n", ",").split(",")
+    patterns = [p.strip() for p in cfg["options.package_data"]["tinygan.exercises"].replace("\n", ",").split(",")
                 if p.strip()]
     for name in checker.TEMPLATE_FILES:
         assert any(fnmatch.fnmatch(f"templates/{name}", p) for p in patterns), name

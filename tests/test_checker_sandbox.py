@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import tinygan
-from tinygan import checker
+from tinygan import exercises as checker
 
 ROOT = Path(tinygan.__file__).resolve().parents[1]
 
@@ -105,9 +105,9 @@ def test_an_early_exit_or_a_crash_fails_with_one_line_saying_so(tmp_path, label)
 
 def test_replacing_the_checkers_result_class_and_checks_changes_nothing(tmp_path):
     results = check(tmp_path, 3, """
-        import tinygan.checker as checker
-        import tinygan.checker.core as core
-        import tinygan.checker.registry as registry
+        import tinygan.exercises as checker
+        import tinygan.exercises.core as core
+        import tinygan.exercises.registry as registry
 
         class Result(core.Result):
             def __init__(self, name, passed, *args, **kwargs):
@@ -145,8 +145,8 @@ def test_rebinding_tinygan_ops_does_not_change_the_right_answers(tmp_path):
 def test_shrinking_the_extreme_logits_does_not_let_a_naive_softplus_pass(tmp_path):
     results = check(tmp_path, 3, textwrap.dedent("""
         import numpy as np
-        import tinygan.checker as checker
-        import tinygan.checker.losses as losses
+        import tinygan.exercises as checker
+        import tinygan.exercises.losses as losses
 
         losses.EXTREME[:] = 0.0
         losses.EXTREME = checker.EXTREME = np.array([-1.0, 0.0, 1.0])
@@ -160,8 +160,8 @@ def test_shrinking_the_extreme_logits_does_not_let_a_naive_softplus_pass(tmp_pat
 
 def test_a_file_for_exercise_3_cannot_change_the_result_of_exercise_4(tmp_path):
     pass_everything = """
-        import tinygan.checker.registry as registry
-        from tinygan.checker.core import Result
+        import tinygan.exercises.registry as registry
+        from tinygan.exercises.core import Result
         registry.check_module = lambda number, module: [Result("check", True)]
         """
     break_the_reference = """

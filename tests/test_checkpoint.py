@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from strategies import same_evaluations
 
-from tinygan import checkpoint
-from tinygan.checkpoint import CheckpointError
+from tinygan.app import checkpoint
+from tinygan.app.checkpoint import CheckpointError
 from tinygan.gan import Trainer
 
 TINY = dict(data="ring", steps=10, batch_size=32, g_hidden=(8,), d_hidden=(8,), eval_every=5,

@@ -359,7 +359,7 @@ def test_an_unreadable_checkpoint_says_permission_denied_not_corrupt(base, tmp_p
     run, _ = base
     import builtins
 
-    from tinygan import checkpoint
+    from tinygan.app import checkpoint
 
     real_open = builtins.open
 

@@ -129,7 +129,7 @@ def test_divergence_exits_1_naming_the_step_and_keeps_the_last_good_checkpoint(t
     assert "diverged at step" in err and f"last good checkpoint is kept: step 0, at {bad}" in err
     # --overwrite removed the earlier run's files first: the checkpoint kept is this run's own,
     # written at step 0 before its first step, never the earlier run's
-    from tinygan.checkpoint import read_meta
+    from tinygan.app.checkpoint import read_meta
     meta = read_meta(bad / "checkpoint.npz")
     assert meta["step"] == 0 and meta["config"]["loss"] == "wasserstein"
 
@@ -348,7 +348,7 @@ def test_the_samples_legend_lists_only_what_can_be_seen():
     import matplotlib.pyplot as plt
 
     from tinygan import Trainer
-    from tinygan.lab.landscape import snapshot
+    from tinygan.questions.landscape import snapshot
     from tinygan.plots import plot_snapshot
 
     t = Trainer(data="ring", steps=5, batch_size=32, g_hidden=(8,), d_hidden=(8,), eval_every=0)

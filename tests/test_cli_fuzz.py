@@ -9,7 +9,7 @@ allows them. An accepted command does not train here: `run_training` is replaced
 that builds the Trainer (every array of the networks is allocated, the data set built),
 which is where an accepted-but-impossible value used to end in a traceback.
 
-The memory bound is tested where it is computed: Config.memory_needed must stay below the
+The memory bound is tested where it is computed: memory_needed must stay below the
 peak that tracemalloc measures for real runs (it is a lower bound, so a refusal is right).
 """
 
@@ -24,9 +24,10 @@ from hypothesis import strategies as st
 
 import tinygan.app.cli as cli
 from clifuzz import attempt
-from tinygan.app.errors import UsageError
-from tinygan.checks import fits_in_memory, gib, machine_memory
-from tinygan.config import HISTORY_BYTES_PER_STEP, Config
+from tinygan.checks import UsageError
+from tinygan.app.memory import (HISTORY_BYTES_PER_STEP, check_run_fits, fits_in_memory, gib,
+                                machine_memory, memory_needed)
+from tinygan.config import Config
 from tinygan.gan import STEP_COLUMNS, Trainer
 
 TINY = ["--steps", "1", "--batch-size", "8", "--g-hidden", "4", "--d-hidden", "4",
@@ -52,7 +53,7 @@ def no_training(monkeypatch):
 @pytest.fixture(scope="module")
 def planned_2000(tmp_path_factory):
     """A run folder whose checkpoint is at step 5 of a 2,000-step plan."""
-    from tinygan.checkpoint import save
+    from tinygan.app.checkpoint import save
 
     out = tmp_path_factory.mktemp("planned") / "run"
     trainer = Trainer(Config(steps=2000, batch_size=8, g_hidden=(4,), d_hidden=(4,), eval_every=0,
@@ -234,7 +235,7 @@ def test_memory_needed_is_below_the_measured_peak(changes):
     from tinygan.data import data_dim
 
     config = dataclasses.replace(Config(), steps=2, eval_every=2, **changes)
-    need, parts = config.memory_needed(data_dim(config.data))
+    need, parts = memory_needed(config, data_dim(config.data))
     tracemalloc.start()
     try:
         Trainer(config).train()
@@ -250,7 +251,7 @@ def test_refusal_names_the_largest_part_and_the_machine():
     with pytest.raises(ValueError, match=r"^this run \(a training batch of batch_size 10{12} through G "
                                          r"\(z_dim 16, g_hidden 128 128\) and D \(d_hidden 128 128, pack 1\): "
                                          r"~3\.0e\+06 GiB\) needs ~3\.0e\+06 GiB of memory; this machine has [\d,.]+ GiB$"):
-        big.validate()
+        check_run_fits(big.validate())
     with pytest.raises(ValueError, match="needs ~2 GiB of memory; this machine has 1 GiB"):
         fits_in_memory("x", 2 * 2**30, limit=2**30)
     assert fits_in_memory("x", 2**30, limit=2**30) == 2**30
@@ -258,7 +259,7 @@ def test_refusal_names_the_largest_part_and_the_machine():
 
 
 def test_machine_memory_falls_back_where_the_os_does_not_say(monkeypatch):
-    import tinygan.checks as checks
+    import tinygan.app.memory as checks
 
     def missing(name):
         raise ValueError(name)
@@ -273,4 +274,4 @@ def test_evaluation_fits_refuses_what_evaluate_cannot_hold():
     cli.evaluation_fits(config, 2, 2500)
     with pytest.raises(UsageError, match=r"evaluating --samples 1000000000000 needs ~"):
         cli.evaluation_fits(config, 2, 10**12)
-    assert np.isfinite(config.memory_needed(2)[0])
+    assert np.isfinite(memory_needed(config, 2)[0])

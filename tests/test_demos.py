@@ -1,13 +1,12 @@
 """The six demos and the tour, end to end in quick mode, from the installed package.
 
-One fixture runs the tour (tinygan.demos.tour) in quick mode: every demo's run(quick=True)
+One fixture runs the tour (tinygan.questions.tour) in quick mode: every demo's run(quick=True)
 once, and the HTML report. The tests then check what every demo promises (its result's
 shape, two kinds of check counted apart, a caption for every figure, a table with the
 paper's column) and the few outcomes that hold even in the quick runs. Quick mode is for
 speed, not evidence: most claims are meant for the full runs and are not asserted here.
 """
 
-import ast
 import re
 import subprocess
 import sys
@@ -17,8 +16,8 @@ import numpy as np
 import pytest
 
 from tinygan.app.cli import build_parser
-from tinygan.demos import NAMES, TOUR, common
-from tinygan.demos.tour import run_tour
+from tinygan.questions import NAMES, TOUR, common
+from tinygan.questions.tour import run_tour
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,14 +51,14 @@ def test_each_demo_keeps_its_promises(tour, name):
 
 
 def test_every_declared_claim_is_reported(tour):
-    from tinygan.demos import load
+    from tinygan.questions import load
     for name in NAMES:
         reported = {i["name"] for i in tour["sections"][name]["checks"] if i["kind"] == "claim"}
         assert reported == set(load(name).CLAIMS), name
 
 
 def test_full_mode_uses_three_seeds_or_more():
-    from tinygan.demos import load
+    from tinygan.questions import load
     for name in NAMES:
         assert len(load(name).SEEDS) >= 3, name
 
@@ -89,7 +88,7 @@ def test_quick_outcomes_that_do_not_need_the_full_budget(tour):
 
 
 def test_mode_collapse_reads_the_benchmark_by_method_name(tour, tmp_path):
-    from tinygan.demos import mode_collapse as q3
+    from tinygan.questions import mode_collapse as q3
     table = (ROOT / "benchmarks" / "results" / "modes.md")
     if not table.exists():
         pytest.skip("no benchmark results file in this checkout")
@@ -167,20 +166,17 @@ def test_the_command_line_knows_tour_and_demo():
     assert main(["demo", "bogus"]) == 2
 
 
-def test_the_wrappers_in_demos_are_thin_and_run_from_a_clone(tmp_path):
+def test_every_question_runs_as_a_module(tmp_path):
+    """python -m tinygan.questions.NAME is the same command as tinygan demo NAME."""
     for name in (*NAMES, "tour"):
-        path = ROOT / "demos" / f"{name}.py"
-        body = ast.parse(path.read_text()).body[1:]                      # after the docstring
-        assert f"from tinygan.demos.{name} import main" in path.read_text()
-        assert len(body) <= 8 and not any(isinstance(n, (ast.FunctionDef, ast.ClassDef)) for n in body), name
-    r = subprocess.run([sys.executable, str(ROOT / "demos" / "tour.py"), "--help"], cwd=tmp_path,
-                       capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"})
-    assert r.returncode == 0 and "--quick" in r.stdout, r.stderr
+        r = subprocess.run([sys.executable, "-m", f"tinygan.questions.{name}", "--help"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and "--quick" in r.stdout, (name, r.stderr)
 
 
 def test_blind_trainer_variants():
     from tinygan.config import Config
-    from tinygan.lab.blind import BlindTrainer
+    from tinygan.questions.blind import BlindTrainer
 
     cfg = Config(steps=4, batch_size=16, g_hidden=(8,), d_hidden=(8,), eval_every=0)
     frozen = BlindTrainer(cfg, negatives="frozen", pretrain=3)

@@ -1,4 +1,4 @@
-"""Tests for tinygan.lab.games: the bilinear game x*y and the Dirac-GAN, against their closed forms,
+"""Tests for tinygan.questions.games: the bilinear game x*y and the Dirac-GAN, against their closed forms,
 the sweeps, and the same game in a real 1-D GAN. The demo itself runs in tests/test_demos.py."""
 
 import numpy as np
@@ -7,7 +7,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from tinygan.lab import games
+from tinygan.questions import games
 
 etas = st.floats(1e-3, 1.0)
 coords = st.floats(-5, 5).filter(lambda v: abs(v) > 1e-3)

@@ -5,9 +5,9 @@ import pytest
 from strategies import same_evaluations
 from numpy.testing import assert_array_equal
 
-from tinygan import checkpoint
+from tinygan.app import checkpoint
 from tinygan.config import Config, presets
-from tinygan.divergence import DivergenceError
+from tinygan.gan import DivergenceError
 from tinygan.gan import STEP_COLUMNS, Trainer
 
 TINY = dict(data="ring", steps=40, batch_size=64, g_hidden=(32,), d_hidden=(32,), eval_every=20,
@@ -175,44 +175,6 @@ def test_resume_in_the_middle_of_the_schedules_gives_the_same_bits(tmp_path):
         assert s.keys() == r.keys() and all(np.array_equal(s[k], r[k]) for k in s)
     assert straight.rng.bit_generator.state == resumed.rng.bit_generator.state
 
-
-def blas_threads():
-    from threadpoolctl import threadpool_info
-    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
-
-
-def test_blas_runs_on_the_trainers_threads_inside_train_and_as_before_after(monkeypatch):
-    from threadpoolctl import threadpool_limits
-
-    import tinygan.gan as gan
-
-    inside = {}
-
-    def look(trainer, row):
-        inside.setdefault(trainer.threads, set()).update(blas_threads())
-
-    def evaluate_samples(*args, **kwargs):
-        inside.setdefault("evaluate", set()).update(blas_threads())
-        return real(*args, **kwargs)
-
-    real = gan.evaluate_samples
-    monkeypatch.setattr(gan, "evaluate_samples", evaluate_samples)
-    with threadpool_limits(limits=2, user_api="blas"):       # the user's own setting: 2
-        if blas_threads() != {2}:
-            pytest.skip(f"this BLAS cannot be set to 2 threads (it reports {blas_threads()})")
-        for threads in (1, None):
-            t = Trainer(**{**TINY, "steps": 3, "eval_every": 0}, threads=threads)
-            t.train(callback=look)
-            assert blas_threads() == {2}                     # put back after train() returns
-        Trainer(**{**TINY, "steps": 1}, threads=1).evaluate(record=False)
-        assert blas_threads() == {2}
-    assert inside == {1: {1}, None: {2}, "evaluate": {1}}
-
-
-@pytest.mark.parametrize("threads", [0, -1, 1.5, "2", True])
-def test_bad_thread_counts_are_refused(threads):
-    with pytest.raises(ValueError, match="threads must be an integer >= 1, or None"):
-        Trainer(**TINY, threads=threads)
 
 
 # ------------------------------------------------------------------ standard units

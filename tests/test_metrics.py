@@ -9,8 +9,8 @@ from hypothesis.extra.numpy import arrays
 
 from tinygan.data import get_dataset
 from tinygan.data.toy import grid, ring
-from tinygan.metrics import (baselines, calibrate_threshold, d_accuracy, digit_coverage,
-                             evaluate_samples, expected_high_quality, js_from_d_loss,
+from tinygan.data.images import calibrate_threshold, digit_coverage
+from tinygan.metrics import (baselines, evaluate_samples, expected_high_quality, js_from_d_loss,
                              mode_coverage, sliced_wasserstein, uniform_blob, uniform_circle,
                              wasserstein_1d)
 
@@ -313,13 +313,6 @@ def test_js_from_d_loss():
     assert js_from_d_loss(-2 * math.log(0.8)) == pytest.approx(math.log(2) + math.log(0.8))
     np.testing.assert_allclose(js_from_d_loss(np.array([0.0, 2 * math.log(2)])),
                                [math.log(2), 0.0], atol=1e-15)
-
-
-def test_d_accuracy():
-    assert d_accuracy([1.0, 2.0, -1.0, 0.0], [-3.0, 0.5]) == (0.5, 0.5)
-    assert d_accuracy(np.ones((3, 1)), -np.ones((2, 1))) == (1.0, 1.0)
-    with pytest.raises(ValueError, match="non-empty"):
-        d_accuracy([], [1.0])
 
 
 # ----------------------------------------------------------------------------- all at once

@@ -122,10 +122,10 @@ def test_question_notebook_runs(path, kernel_env, tmp_path, monkeypatch):
     drawn = [c for c in cells if "display(" not in c.source
              and any("image/png" in o.get("data", {}) for o in c.outputs)]
     assert len(drawn) >= 2, f"{path.name}: {len(drawn)} cells drew a figure inline"
-    # Trainer.train(progress=True) drew its line in place, and it ended with "done in"
-    lines = [o.data["text/plain"] for c in cells if "progress=True" in c.source for o in c.outputs
+    # Trainer.train(callback=Progress(...)) drew its line in place, and it ended with "done in"
+    lines = [o.data["text/plain"] for c in cells if "callback=Progress(" in c.source for o in c.outputs
              if o.output_type == "display_data" and o.data.get("text/plain", "").startswith("step ")]
-    runs = sum(c.source.count("progress=True") for c in cells)
+    runs = sum(c.source.count("callback=Progress(") for c in cells)
     assert len(lines) == runs and all("done in" in line for line in lines), f"{path.name}: {lines}"
 
 

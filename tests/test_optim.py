@@ -115,54 +115,6 @@ def test_missing_or_misshapen_grads_are_reported():
         opt.step({"W": np.zeros(2)}, {"W": np.zeros(3)})
 
 
-# ----------------------------------------------------------------------------- one flat buffer
-
-def bits(a):
-    return np.ascontiguousarray(a).view(np.uint8)
-
-
-@pytest.mark.parametrize("make", OPTIMIZERS, ids=["sgd", "momentum", "adam", "rmsprop"])
-@given(seeds, st.sampled_from([np.float32, np.float64]))
-def test_a_packed_network_steps_to_the_same_bits_as_separate_arrays(make, seed, dtype):
-    """The fast form (one update over the flat buffer) against the plain one (array by array)."""
-    from tinygan.flat import Packed
-    from tinygan.mlp import MLP
-    net = MLP((3, 5, 2), seed=seed, dtype=dtype)
-    rng = np.random.default_rng(seed)
-    packed, plain = net.copy_params(), {k: v.copy() for k, v in net.params.items()}
-    fast, slow = make(), make()
-    for _ in range(4):
-        g = Packed.copy_of({k: rng.normal(size=v.shape) for k, v in plain.items()}, dtype=dtype)
-        fast.step(packed, g)                                   # Packed params and grads
-        slow.step(plain, {k: v.copy() for k, v in g.items()})  # ordinary dicts
-    for k in plain:
-        assert_array_equal(bits(packed[k]), bits(plain[k]))
-    a, b = fast.state_dict(), slow.state_dict()
-    assert list(a) == list(b)                                  # same checkpoint keys
-    for k in a:
-        assert_array_equal(bits(a[k]), bits(b[k]))
-
-
-def test_a_loaded_state_is_repacked_and_continues_bit_for_bit():
-    from tinygan.flat import flat_view
-    from tinygan.mlp import MLP
-    rng = np.random.default_rng(3)
-    net = MLP((2, 4, 1), seed=0, dtype=np.float32)
-    grads = [{k: rng.normal(size=v.shape).astype(np.float32) for k, v in net.params.items()}
-             for _ in range(6)]
-    a, pa = Adam(lr=0.01), net.copy_params()
-    for g in grads[:3]:
-        a.step(pa, g)
-    b, pb = Adam(lr=0.01), net.copy_params()
-    pb.flat[...] = pa.flat
-    b.load_state_dict({k: v.copy() for k, v in a.state_dict().items()})
-    for g in grads[3:]:
-        a.step(pa, g)
-        b.step(pb, g)
-    assert all(flat_view(table) is not None for table in b.state.values())
-    assert_array_equal(pa.flat, pb.flat)
-
-
 def test_plain_sgd_keeps_no_state():
     params = {"p": np.zeros(3)}
     opt = SGD(lr=0.1)

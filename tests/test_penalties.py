@@ -17,7 +17,7 @@ from tinygan.steps import d_gradients, g_gradients
 from tinygan.gradcheck import numerical_gradient
 from tinygan.mlp import MLP
 from tinygan.penalties import (
-    add_instance_noise, clip_weights, gradient_penalty, input_gradient_norm_penalty, noise_sigma,
+    add_instance_noise, clip_weights, gradient_penalty, noise_sigma,
     pack, unpack,
 )
 
@@ -52,6 +52,14 @@ def check_against_finite_differences(D, P, grads):
 
 
 # ----------------------------------------------------------------------------- double backprop
+
+def input_gradient_norm_penalty(D, x):
+    """P = mean_i ||grad_x D(x_i)||^2 (R1 at weight 2) and dP/dparams, and the input gradient u."""
+    _, cache = D.forward(x)
+    u, _ = input_gradient(D, cache)
+    value, grads, _ = gradient_penalty(D, "r1", 2.0, x, x)
+    return value, grads, u
+
 
 @given(discriminators())
 def test_double_backprop_equals_finite_differences_of_the_input_gradient_norm(drawn):
@@ -281,7 +289,7 @@ def test_second_order_unrolling_refuses_penalties_and_clipping():
 
 
 def test_ema_samples_from_the_average_and_survives_a_checkpoint(tmp_path):
-    from tinygan import checkpoint
+    from tinygan.app import checkpoint
 
     straight = Trainer(Config(**TINY), ema=0.9)
     straight.train()
@@ -301,7 +309,7 @@ def test_ema_samples_from_the_average_and_survives_a_checkpoint(tmp_path):
 
 
 def test_lr_schedule_decays_to_zero_and_resume_is_unchanged(tmp_path):
-    from tinygan import checkpoint
+    from tinygan.app import checkpoint
     from tinygan.config import lr_factor
 
     c = Config(steps=100, lr_schedule="cosine", lr_decay_from=0.5)

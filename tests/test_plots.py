@@ -16,7 +16,7 @@ from PIL import Image
 from tinygan.gan import Trainer
 from tinygan.steps import g_gradients
 from tinygan import plots as tp
-from tinygan.lab import landscape
+from tinygan.questions import landscape
 from tinygan.plots import curves, snapshots
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tinygan import Trainer, presets
-from tinygan.lab.sweep import at_budget
+from tinygan.questions.sweep import at_budget
 from tinygan.metrics import sliced_wasserstein
 
 STEPS = 1000

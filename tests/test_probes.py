@@ -1,4 +1,4 @@
-"""The lab's Q1 and Q2 experiments: tinygan.lab.saturation and tinygan.lab.parallel_lines.
+"""The lab's Q1 and Q2 experiments: tinygan.questions.saturation and tinygan.questions.parallel_lines.
 
 The demos built on them run in tests/test_demos.py (one quick tour for all six)."""
 
@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from tinygan.lab import saturation, parallel_lines
+from tinygan.questions import saturation, parallel_lines
 from tinygan.data import get_dataset
 from tinygan.steps import g_gradients
 from tinygan.losses import get_loss

@@ -8,7 +8,7 @@ import types
 import pytest
 
 from tinygan import Trainer
-from tinygan.progress import Progress, clock
+from tinygan.app.progress import Progress, clock
 
 ROW = {"d_loss": 1.25, "g_loss": 0.5}
 EVAL = {"step": 1000, "modes": 8, "n_modes": 8, "high_quality": 0.712}
@@ -64,7 +64,8 @@ def test_a_terminal_run_draws_at_most_ten_times_a_second_and_always_the_last_ste
     lines = redraws(out.getvalue())
     assert 1 <= len(lines) < 50
     assert lines[-1].startswith("step 500/500") and "done in" in lines[-1]
-    assert all(len(line) <= 79 for line in lines)
+    assert all(len(line.rstrip("\n")) <= 79 for line in lines)
+    assert out.getvalue().endswith("\n")                 # the last step ends the line
 
 
 def test_a_log_file_gets_a_line_every_five_percent():
@@ -101,7 +102,7 @@ def test_in_jupyter_one_output_is_updated_in_place(monkeypatch):
     monkeypatch.setattr(sys, "stderr", err)
 
     t = Trainer(data="ring", steps=30, batch_size=16, g_hidden=(8,), d_hidden=(8,), eval_every=0)
-    t.train(progress=True)
+    t.train(callback=Progress(30))
     assert calls[0][0] == "display" and calls[0][3] is True              # one display ...
     assert all(c[0] == "update" for c in calls[1:]) and calls[-1][0] == "update"
     assert calls[-1][1].startswith("step 30/30")                         # ... ending at the last step
@@ -110,7 +111,8 @@ def test_in_jupyter_one_output_is_updated_in_place(monkeypatch):
     shell.kernel = None                       # a terminal IPython is not a notebook
     calls.clear()
     monkeypatch.setattr(sys, "stderr", Terminal())
-    Trainer(data="ring", steps=3, batch_size=16, g_hidden=(8,), d_hidden=(8,), eval_every=0).train(progress=True)
+    Trainer(data="ring", steps=3, batch_size=16, g_hidden=(8,), d_hidden=(8,), eval_every=0).train(
+        callback=Progress(3))
     assert calls == [] and "step 3/3" in sys.stderr.getvalue()
 
 
@@ -120,7 +122,7 @@ def test_train_with_progress_draws_on_stderr_and_ends_the_line(monkeypatch):
     monkeypatch.setattr(sys, "stderr", err)
     t = Trainer(data="ring", steps=20, batch_size=16, g_hidden=(8,), d_hidden=(8,), eval_every=10,
                 eval_samples=200)
-    t.train(progress=True)
+    t.train(callback=Progress(20))
     lines = redraws(err.getvalue())
     assert lines[-1].rstrip("\n").startswith("step 20/20") and err.getvalue().endswith("\n")
     assert all(len(line.rstrip("\n")) <= 71 for line in lines)

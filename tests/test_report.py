@@ -6,7 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from tinygan.app.report import data_uri, first_sentence, render_report, tally, write_report
+from tinygan.questions.report import data_uri, first_sentence, render_report, tally, write_report
 
 
 def _png(path):

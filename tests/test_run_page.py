@@ -27,7 +27,7 @@ from tinygan import Config, Trainer
 from tinygan.app import page, run
 from tinygan.app.page import (colour_index, colour_table, frame, page_data, render_run_page,
                               run_meta, write_run_page)
-from tinygan.app.report import run_page_frame, write_report
+from tinygan.questions.report import run_page_frame, write_report
 from tinygan.plots.snapshots import D_CMAP
 
 TINY = dict(steps=12, batch_size=32, g_hidden=(16,), d_hidden=(16,), eval_every=4,

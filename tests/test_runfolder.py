@@ -26,10 +26,10 @@ import pytest
 
 import tinygan
 from clifuzz import attempt
-from tinygan import checkpoint
+from tinygan.app import checkpoint
 from tinygan.app import folder as run_folder
 from tinygan.app import run
-from tinygan.checkpoint import CheckpointError, read_meta
+from tinygan.app.checkpoint import CheckpointError, read_meta
 
 ROOT = Path(tinygan.__file__).parent.parent
 FAST = ["--steps", "20", "--batch-size", "32", "--g-hidden", "16", "--d-hidden", "16",

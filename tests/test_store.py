@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from tinygan import Config
-from tinygan.lab.store import ResultStore, bit_difference, canonical, decode, describe, encode, run_key
+from tinygan.questions.store import ResultStore, bit_difference, canonical, decode, describe, encode, run_key
 
 
 # ----------------------------------------------------------------------------- keys
@@ -169,7 +169,7 @@ def test_a_line_cut_short_is_skipped_and_the_next_put_starts_a_new_line(tmp_path
 
 WRITER = textwrap.dedent("""
     import sys, numpy as np
-    from tinygan.lab.store import ResultStore
+    from tinygan.questions.store import ResultStore
     store, who = ResultStore(sys.argv[1]), sys.argv[2]
     for i in range(40):
         rng = np.random.default_rng([ord(who), i])

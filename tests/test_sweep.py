@@ -13,9 +13,9 @@ import textwrap
 import pytest
 
 from tinygan import Config
-from tinygan.lab import sweep as sweep_module
-from tinygan.lab.store import ResultStore, bit_difference, run_key
-from tinygan.lab.sweep import sweep, train_one, train_runs
+from tinygan.questions import sweep as sweep_module
+from tinygan.questions.store import ResultStore, bit_difference, run_key
+from tinygan.questions.sweep import sweep, train_one, train_runs
 
 OPTIONS = {"snap_steps": [0, 20], "landscape": False}
 
@@ -130,7 +130,7 @@ def test_a_local_sweep_never_imports_dask():
     code = textwrap.dedent("""
         import sys
         from tinygan import Config
-        from tinygan.lab.sweep import train_runs
+        from tinygan.questions.sweep import train_runs
         train_runs([Config(steps=2, batch_size=8, g_hidden=(4,), d_hidden=(4,), eval_every=0,
                            eval_samples=50)], jobs=1)
         print(sorted(m for m in sys.modules if m.split(".")[0] in ("dask", "distributed")))
@@ -184,7 +184,7 @@ def test_a_task_on_a_worker_runs_with_one_blas_thread(cluster):
     cloudpickle.register_pickle_by_value(sys.modules[__name__])    # the workers cannot import tests/
     try:
         with Client(cluster.scheduler_address, set_as_default=False) as client:
-            inside = client.submit(functools.partial(sweep_module._call, _blas_threads, {}), None).result()
+            inside = client.submit(sweep_module._call_on_worker, _blas_threads, {}, None).result()
     finally:
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
     assert inside and set(inside) == {1}

@@ -22,8 +22,7 @@ __version__ = "0.1.0"
 
 from tinygan.config import Config, lr_factor, presets  # noqa: E402
 from tinygan.data import DATASETS, get_dataset  # noqa: E402
-from tinygan.divergence import DivergenceError  # noqa: E402
-from tinygan.gan import Trainer  # noqa: E402
+from tinygan.gan import DivergenceError, Trainer  # noqa: E402
 from tinygan.steps import d_gradients, g_gradients  # noqa: E402
 from tinygan.unrolled import unrolled_g_gradients  # noqa: E402
 from tinygan.gradcheck import (  # noqa: E402

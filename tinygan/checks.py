@@ -7,24 +7,14 @@ the argument, says what is allowed and shows what it got.
     fraction(name, value)              a number in [0, 1)
     integer(name, value, minimum, maximum)   an int (not a bool) in [minimum, maximum]
     choice(what, value, allowed)       one of a fixed set of names
-    machine_memory()                   the machine's total memory in bytes
-    fits_in_memory(what, nbytes)       refuse a size the machine cannot hold, saying so
-    gib(nbytes)                        a byte count of any size as 'N GiB', for messages
 
 Used by the optimizers, the data sets, Config and the lab's experiments, so the same mistake
 reads the same wherever it is made.
 """
 
 import math
-import os
 
 import numpy as np
-
-# Assumed when the operating system does not say how much memory it has (os.sysconf is
-# missing on Windows): a modest laptop's worth. There, a run estimated above 8 GiB is
-# refused even on a bigger machine; the message says which figure was assumed.
-FALLBACK_MEMORY = 8 * 2**30
-
 
 def number(name, value, ok=lambda v: True, allowed="a finite number"):
     """`value` as a Python float if it is a finite real number with ok(value); else
@@ -73,35 +63,5 @@ def choice(what, value, allowed):
     return value
 
 
-def machine_memory():
-    """Total physical memory in bytes: page size x number of pages where the operating
-    system reports them (Linux, macOS), else FALLBACK_MEMORY."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return FALLBACK_MEMORY
-    return total if total > 0 else FALLBACK_MEMORY
-
-
-def gib(nbytes):
-    """A byte count for a message: '0.5 GiB', '477 GiB', '9.3e+12 GiB'; any int, however
-    large (log10 from the bit length: no float overflow, no 4,300-digit limit of str)."""
-    if nbytes < 2**30:
-        return f"{nbytes / 2**30:.2g} GiB"
-    g = int(nbytes) // 2**30
-    if g < 10**6:
-        return f"{g:,} GiB"
-    shift = max(g.bit_length() - 53, 0)
-    exponent = math.log10(g >> shift) + shift * math.log10(2)
-    whole = math.floor(exponent)
-    return f"{10 ** (exponent - whole):.1f}e+{whole:02d} GiB"
-
-
-def fits_in_memory(what, nbytes, limit=None):
-    """Refuse `nbytes` above `limit` (default: the machine's total memory) with a ValueError
-    "{what} needs ~N GiB of memory; this machine has M GiB". `nbytes` is an estimate from
-    below, so a refusal is certain to be right; passing does not promise the run fits."""
-    limit = machine_memory() if limit is None else limit
-    if nbytes > limit:
-        raise ValueError(f"{what} needs ~{gib(nbytes)} of memory; this machine has {gib(limit)}")
-    return nbytes
+class UsageError(Exception):
+    """A user's mistake on the command line: printed as one line, exit status 2."""

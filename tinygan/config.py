@@ -2,8 +2,6 @@
 
     Config(...)            every setting of a run; each field is a `tinygan train --flag`
     Config().validate()    a ValueError naming the first bad field and what is allowed
-    Config().memory_needed(dim)   bytes a run needs at least, by part (validate refuses a
-                           config the machine cannot hold)
     lr_factor(config, t)   the learning-rate multiplier at step t (lr_schedule)
     presets[name]()        a named Config (`tinygan train --preset NAME`, `tinygan list`)
 
@@ -14,8 +12,7 @@ import copy
 import dataclasses
 import math
 
-from tinygan.checks import choice, fits_in_memory, fraction, gib, integer, nonnegative, number, positive
-from tinygan.data import data_dim
+from tinygan.checks import choice, fraction, integer, nonnegative, number, positive
 from tinygan.losses import get_loss
 from tinygan.mlp import OUTPUTS
 from tinygan.ops import Activation
@@ -27,13 +24,10 @@ D_INITS = ("zero", "data")
 UNROLL_ORDERS = ("first", "second")
 
 # Where a larger value means nothing (the sizes are bounded by memory instead, see
-# Config.memory_needed). n_critic: WGAN uses 5 (100 in its first steps); beyond 1,000
+# tinygan/app/memory.py). n_critic: WGAN uses 5 (100 in its first steps); beyond 1,000
 # critic steps per G step G hardly moves. Unrolling: Metz et al. use up to 10 steps.
 MAX_D_STEPS = 1000
 MAX_UNROLL = 100
-# The per-step history is kept in Python lists until the run ends: gan.STEP_COLUMNS
-# (11 columns) x 32 bytes (a 24-byte float object and its 8-byte list slot).
-HISTORY_BYTES_PER_STEP = 11 * 32
 
 
 def option(default, help):
@@ -144,58 +138,7 @@ class Config:
             raise ValueError("unroll_order 'second' cannot differentiate through gradient penalties (gp, r1, r2) "
                              "or weight clipping; use unroll_order first or turn them off")
         self.optimizer_for(min(self.g_lr, self.d_lr))
-        total, parts = self.memory_needed(data_dim(self.data, **self.data_options))
-        biggest = max(parts, key=parts.get)
-        fits_in_memory(f"this run ({biggest}: ~{gib(parts[biggest])})", total)   # the largest part: what to lower
         return self
-
-    def memory_needed(self, dim):
-        """(total, parts): a lower bound on the bytes a run needs for data of dimension
-        `dim`, and its parts by what they hold.
-
-        With s bytes per number (4 for float32, 8 for float64), n = batch_size and P_G, P_D
-        the parameter counts of G (z_dim -> g_hidden -> dim) and D (pack dim -> d_hidden
-        -> 1), each layer in x out weights plus out biases:
-          networks    s (P_G (1 + slots + [ema > 0]) + P_D (1 + slots)): the weights, the
-                      optimizer's slots (adam 2, rmsprop 1, sgd 1 with momentum), G's
-                      average; held for the whole run.
-          history     steps x HISTORY_BYTES_PER_STEP, held until the run ends.
-          batch       a training step: the gradients, s (P_G + P_D), and every unit's
-                      output kept for the backward pass, s per unit, for G on n rows and
-                      D on 2n (real and fake), twice with a gradient penalty, plus a
-                      look-ahead copy of D per unrolled step.
-          evaluation  eval_samples rows: G's widest pair of adjacent layers (s per unit),
-                      or the samples and as many real ones in float64 (16 dim) plus, in
-                      2-D and up, their projections on sliced_wasserstein's 128 directions
-                      and those stacked (4 x 128 x 8 bytes), whichever is larger.
-        A step and an evaluation never overlap: total = networks + history + the larger
-        of batch and evaluation. Each part counts only arrays that must exist at once, so
-        a config needing more than the machine has cannot run on it (measured peaks are
-        above the total: tests/test_cli_fuzz.py). Python ints throughout: absurd sizes
-        give absurd numbers, never an overflow.
-        """
-        s = 4 if self.dtype == "float32" else 8
-        slots = {"adam": 2, "rmsprop": 1}.get(self.optimizer, 1 if self.momentum else 0)
-        g_widths, d_widths = self.widths(dim)
-        p_g, p_d = self.parameter_counts(dim)
-        n = self.batch_size
-        penalty = 2 if (self.gp or self.r1 or self.r2) else 1
-        units = n * sum(g_widths) + 2 * n * dim + (2 * n // self.pack) * (sum(self.d_hidden) + 1)
-        per_sample = max(s * max(a + b for a, b in zip(g_widths, g_widths[1:])),
-                         16 * dim + (4 * 128 * 8 if dim > 1 else 0))
-        g = f"G (z_dim {self.z_dim}, g_hidden {' '.join(map(str, self.g_hidden))})"
-        d = f"D (d_hidden {' '.join(map(str, self.d_hidden))}, pack {self.pack})"
-        networks = f"{g} and {d} with their optimizer state"
-        batch = f"a training batch of batch_size {n} through {g} and {d}"
-        evaluation = f"an evaluation of eval_samples {self.eval_samples} through {g}"
-        history = f"the history of steps {self.steps}"
-        parts = {
-            networks: s * (p_g * (1 + slots + (self.ema > 0)) + p_d * (1 + slots)),
-            batch: s * (p_g + p_d + self.unroll * p_d + units * penalty),
-            evaluation: self.eval_samples * per_sample,
-            history: self.steps * HISTORY_BYTES_PER_STEP,
-        }
-        return parts[networks] + parts[history] + max(parts[batch], parts[evaluation]), parts
 
     def widths(self, dim):
         """The layer widths of G and D for data of dimension `dim`:

@@ -52,10 +52,6 @@ Shapes: x (N, D_in), c (N, 1), r (N, D_in); grads have the keys and shapes of D.
 import numpy as np
 
 
-def _activation(D, l):
-    return D.hidden if l < D.n_layers else D.output
-
-
 def input_gradient(D, cache, c=None):
     """u = grad_x sum_i c_i l(x_i), row by row, and the backward state double backprop needs.
 
@@ -70,7 +66,7 @@ def input_gradient(D, cache, c=None):
     gs, ds, fps = [None] * (L + 1), [None] * (L + 1), [None] * (L + 1)
     gs[L] = g
     for l in range(L, 0, -1):
-        fps[l] = _activation(D, l).derivative(hs[l])         # f_l'(a_l) from h_l
+        fps[l] = D.activation(l).derivative(hs[l])         # f_l'(a_l) from h_l
         ds[l] = gs[l] * fps[l]                               # d_l = g_l * f_l'(a_l)
         gs[l - 1] = ds[l] @ params[f"W{l}"].T                # g_{l-1} = d_l W_l^T
     return gs[0], (params, hs, gs, ds, fps)
@@ -91,7 +87,7 @@ def penalty_gradients(D, state, r):
         W = params[f"W{l}"]
         grads[f"W{l}"] = g_hat.T @ ds[l]                     # g^_{l-1}^T d_l
         d_hat = g_hat @ W                                    # d^_l = g^_{l-1} W_l
-        act = _activation(D, l)
+        act = D.activation(l)
         if act.name in ("tanh", "sigmoid", "softplus"):      # f'' != 0: a direct term s_l
             s[l] = d_hat * gs[l] * act.second_derivative(hs[l])
         g_hat = d_hat * fps[l]                               # g^_l = d^_l * f_l'(a_l)

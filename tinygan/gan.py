@@ -20,14 +20,10 @@ from tinygan import penalties
 from tinygan.config import Config, lr_factor
 from tinygan.data import get_dataset
 from tinygan.data.base import scale as data_scale
-from tinygan.divergence import ADVICE, DivergenceError, finite, first_non_finite, kind_of, squares_finite
-from tinygan.flat import Packed, elementwise
 from tinygan.losses import get_loss
 from tinygan.metrics import evaluate_samples
 from tinygan.mlp import MLP
 from tinygan.ops import sigmoid
-from tinygan.progress import Progress
-from tinygan.threads import check_threads, limit_threads
 from tinygan.steps import d_gradients, g_gradients
 from tinygan.unrolled import unrolled_g_gradients
 
@@ -44,12 +40,36 @@ STEP_COLUMNS = (
 )
 
 
-OPTIMIZER_TITLES = {"adam": "Adam", "rmsprop": "RMSProp", "sgd": "SGD"}
-EXTREME = 1e6   # a data scale, noise level or penalty weight this large is named in the advice
+ADVICE = "Try a smaller learning rate, a gradient penalty, or another loss."
 
-# The row's columns in words, for a divergence message (a sum of finite squares can overflow).
-ROW_NAMES = {"g_grad_norm": "the norm of G's gradient (its sum of squares overflowed)",
-             "d_input_grad_norm": "the mean norm of D's gradient with respect to G's samples"}
+
+class DivergenceError(RuntimeError):
+    """Training produced NaN or inf at `step`; nothing after that step was recorded.
+
+    `what` names what went non-finite when the Trainer knows it in one look; `values` holds
+    what the step computed (its losses, batches, gradients), so that a closer look
+    (tinygan.app.divergence.locate) can name the first array that went non-finite.
+    """
+
+    def __init__(self, step, what="a loss, a gradient or a weight is NaN or inf", advice=ADVICE,
+                 values=None):
+        super().__init__(f"training diverged at step {step}: {what}." + (f" {advice}" if advice else ""))
+        self.step, self.what, self.advice, self.values = step, what, advice, values
+
+
+def all_finite(*values):
+    """True if every number in `values` (floats, arrays, dicts of arrays) is finite.
+
+    A cheap screen first, one dot product per array: x . x is NaN or inf whenever an entry
+    is; only if it is (or if the sum overflowed) is each entry looked at.
+    """
+    for value in values:
+        for a in (value.values() if isinstance(value, dict) else (value,)):
+            a = np.asarray(a)
+            if a.dtype.kind == "f" and not math.isfinite(float(np.vdot(a, a))) \
+                    and not np.isfinite(a).all():
+                return False
+    return True
 
 
 class AveragedOptimizer:
@@ -64,7 +84,7 @@ class AveragedOptimizer:
 
     def __init__(self, inner, decay, params):
         self.inner, self.decay = inner, float(decay)
-        self.average = Packed.copy_of(params)
+        self.average = {k: p.copy() for k, p in params.items()}
 
     name = property(lambda self: self.inner.name)
     t = property(lambda self: self.inner.t)
@@ -80,11 +100,8 @@ class AveragedOptimizer:
     def step(self, params, grads):
         self.inner.step(params, grads)
         beta = min(self.decay, (1.0 + self.inner.t) / (10.0 + self.inner.t))
-
-        def average(avg, p):      # for every parameter array: avg = beta avg + (1 - beta) p
-            avg *= beta
-            avg += (1.0 - beta) * p
-        elementwise(average, self.average, params)    # on the flat buffers: a few calls in all
+        for key, p in params.items():
+            self.average[key][...] = beta * self.average[key] + (1.0 - beta) * p
 
     def state_dict(self):
         out = self.inner.state_dict()
@@ -96,7 +113,7 @@ class AveragedOptimizer:
         if set(ema) != set(self.average):
             raise ValueError(f"the saved weight average has {sorted(ema)}, the generator {sorted(self.average)}")
         self.inner.load_state_dict({k: v for k, v in state.items() if not k.startswith("ema/")})
-        self.average = Packed.copy_of({k: ema[k] for k in self.average})
+        self.average = {k: np.array(ema[k], copy=True) for k in self.average}
 
 
 class Trainer:
@@ -119,17 +136,11 @@ class Trainer:
     divides by the data's std in the same way. to_model and to_data convert. A generator
     with a bounded output (g_output tanh or sigmoid, for images in their range) keeps the
     data's own units whatever standardize says.
-
-    threads: how many threads BLAS may use inside train() and evaluate() (default 1, the
-    fastest for these small matrices; None leaves BLAS's own setting). It is how the run is
-    computed, not what is computed, so it is not part of the Config nor of a checkpoint;
-    the last bits of the numbers can depend on it (see tinygan/threads.py).
     """
 
-    def __init__(self, config=None, threads=1, **overrides):
+    def __init__(self, config=None, **overrides):
         config = dataclasses.replace(config or Config(), **overrides).validate()
         self.config = config
-        self.threads = check_threads(threads)
         self.dtype = np.dtype(config.dtype)
         self.data = get_dataset(config.data, **config.data_options)
         self.rng = np.random.default_rng(config.seed)
@@ -172,7 +183,7 @@ class Trainer:
         with np.errstate(all="ignore"):
             points = penalties.pack(self.real_batch(W1.shape[1] * m, rng), m)
             b1 = -np.sum(points * W1.T, axis=1)
-        if finite(b1):
+        if all_finite(b1):
             self.D.params["b1"][...] = b1
 
     # ------------------------------------------------------------------ units
@@ -276,11 +287,10 @@ class Trainer:
     def train_step(self):
         """d_steps discriminator updates, one generator update, one row of history.
 
-        Overflow inside a step is not warned about (NumPy's warnings are off while it
-        computes): after every D update and after the G update a cheap screen asks whether
-        anything that update computed or left behind is NaN or inf, and if so the first
-        such array raises DivergenceError naming the step and what went non-finite (see
-        divergence.py). The step is then not recorded.
+        NumPy's overflow warnings are off while the step computes; instead, one check at
+        the end asks whether the row and everything the step leaves behind (the weights,
+        the optimizers' state) is finite. If not, DivergenceError names the step, and the
+        row is not recorded.
         """
         step = self.step + 1
         factor = lr_factor(self.config, self.step)
@@ -288,19 +298,14 @@ class Trainer:
         with np.errstate(all="ignore"):
             for _ in range(self.config.d_steps):
                 d_value, d_info = self.d_step()
-                if not self._d_healthy(d_value, d_info):
-                    self._check(step, self._d_items(d_value, d_info), real=d_info["real_seen"])
             g_value, g_grads, g_info = self.g_step()
             g_norm = math.sqrt(sum(float(np.vdot(g, g)) for g in g_grads.values()))
-            if not self._g_healthy(g_value, g_norm, g_info):
-                self._check(step, self._g_items(g_value, g_grads, g_info))
             dx = g_info["dx"]
             # dx is the gradient of the mean over D's outputs; times their number it is
             # each sample's own gradient
             dx_norm = float(np.mean(np.linalg.norm(dx, axis=1))) * g_info["fake_logits"].shape[0]
-            self.step += 1
             row = {
-                "step": self.step,
+                "step": step,
                 "d_loss": d_value, "d_loss_real": d_info["loss_real"], "d_loss_fake": d_info["loss_fake"],
                 "g_loss": g_value,
                 "d_acc_real": float(np.mean(d_info["real_logits"] > self.loss.threshold)),
@@ -308,139 +313,44 @@ class Trainer:
                 "d_real": self._prob(d_info["real_logits"]), "d_fake": self._prob(g_info["fake_logits"]),
                 "g_grad_norm": g_norm, "d_input_grad_norm": dx_norm,
             }
-        # everything the row is computed from was finite; a sum can still overflow
-        if not all(map(math.isfinite, row.values())):
-            self._check(step, [(f"{ROW_NAMES.get(name, name)} is {{kind}}", float(value))
-                               for name, value in row.items()])
+            if not (all(map(math.isfinite, row.values())) and all_finite(*self.state())):
+                raise DivergenceError(step, values={"d": (d_value, d_info), "g": (g_value, g_grads, g_info),
+                                                    "row": row})
+        self.step = step
         for name, value in row.items():
             self.history[name].append(value)
         return row
 
-    # ------------------------------------------------------------------ divergence
-    def _check(self, step, items, real=None):
-        """Raise DivergenceError(step, ...) naming the first non-finite entry of `items`.
+    def state(self):
+        """Everything a checkpoint holds that can go NaN or inf: G's and D's weights and the
+        optimizers' state (dicts of arrays; G's weight average is in opt_g's)."""
+        return [self.G.params, self.D.params, self.opt_g.state_dict(), self.opt_d.state_dict()]
 
-        real: the real batch D saw in this step, if any, for the advice."""
-        what = first_non_finite(items)
-        if what is not None:
-            raise DivergenceError(step, what, self._advice(real))
-
-    def _advice(self, real=None):
-        """What to try: a smaller value of the setting that is far beyond the networks' scale
-        (the data, instance noise, a penalty weight), else the usual remedies.
-
-        The networks are initialised for inputs and outputs of order 1 (He/Glorot) and every
-        data set lives within |x| <= 5; a value of EXTREME (1e6) or more is none of that.
-        """
-        c, sigma = self.config, self.noise_sigma()
-        scales = [("The instance noise std", sigma), ("The gp weight", c.gp), ("The r1 weight", c.r1),
-                  ("The r2 weight", c.r2)]
-        if real is not None and sigma < EXTREME:     # else the noise dominates what D sees
-            if not finite(real):
-                return (f"The data set's values do not fit in {self.dtype.name}: use dtype float64 "
-                        f"or rescale the data.")
-            scales.append(("The data's scale max |x|", float(np.max(np.abs(real)))))
-        name, value = max(scales, key=lambda s: s[1])
-        if value >= EXTREME:
-            return (f"{name}, {value:.3g}, is far beyond the order-1 scale these networks work at; "
-                    f"make it smaller.")
-        return ADVICE
-
-    def _d_healthy(self, value, info):
-        """The screen after a D update (divergence.py): the sums of squares of the batches D
-        saw, its outputs, its loss, its gradient and its weights are finite."""
-        return (squares_finite(value) and squares_finite(info["real_seen"])
-                and squares_finite(info["fake_seen"]) and squares_finite(info["real_logits"])
-                and squares_finite(info["fake_logits"]) and squares_finite(info["grads"])
-                and squares_finite(self.D.params))
-
-    def _g_healthy(self, value, g_norm, info):
-        """The screen after the G update: G's samples, D's output on them, G's loss, dx, the
-        norm of G's gradient (a sum of squares already) and G's weights are finite."""
-        return (squares_finite(value) and squares_finite(g_norm) and squares_finite(info["x_fake"])
-                and squares_finite(info["fake_logits"]) and squares_finite(info["dx"])
-                and squares_finite(self.G.params))
-
-    def _d_items(self, value, info):
-        """What one D update computed and left behind, in the order it computed it."""
-        return [
-            ("the real samples D sees hold {kind}", info["real_seen"]),
-            ("G's samples hold {kind}", info["fake_seen"]),
-            ("D's output on the real samples holds {kind}", info["real_logits"]),
-            ("D's output on G's samples holds {kind}", info["fake_logits"]),
-            ("D's loss is {kind}", float(value)),
-            ("D's gradient for D.{key} holds {kind}", info["grads"]),
-            *self._optimizer_items(self.opt_d, "opt_d", "D"),
-            ("D's weights D.{key} hold {kind}", self.D.params),
-        ]
-
-    def _g_items(self, value, grads, info):
-        """What the G update computed and left behind, in the order it computed it."""
-        return [
-            ("G's samples hold {kind}", info["x_fake"]),
-            ("D's output on G's samples holds {kind}", info["fake_logits"]),
-            ("G's loss is {kind}", float(value)),
-            ("D's gradient with respect to G's samples holds {kind}", info["dx"]),
-            ("G's gradient for G.{key} holds {kind}", grads),
-            *self._optimizer_items(self.opt_g, "opt_g", "G"),
-            ("G's weights G.{key} hold {kind}", self.G.params),
-        ]
-
-    def _state_items(self):
-        """Everything a checkpoint holds that can be NaN or inf: weights, optimizers' state."""
-        return [("G's weights G.{key} hold {kind}", self.G.params),
-                ("D's weights D.{key} hold {kind}", self.D.params),
-                *self._optimizer_items(self.opt_g, "opt_g", "G"),
-                *self._optimizer_items(self.opt_d, "opt_d", "D")]
-
-    @staticmethod
-    def _optimizer_items(opt, label, net):
-        inner = getattr(opt, "inner", opt)      # an AveragedOptimizer wraps the real one
-        title = OPTIMIZER_TITLES.get(inner.name, inner.name)
-        items = [(f"{title} state {label}.{slot} of {net}.{{key}} holds {{kind}}", table)
-                 for slot, table in inner.state.items()]
-        if inner is not opt:
-            items.append((f"the average of G's weights ({label}.ema of {net}.{{key}}) holds {{kind}}",
-                          opt.average))
-        return items
+    def check_finite(self):
+        """Raise DivergenceError if any weight or optimizer state is NaN or inf."""
+        if not all_finite(*self.state()):
+            raise DivergenceError(self.step, "the weights or the optimizers' state hold NaN or inf")
 
     # ------------------------------------------------------------------ the loop
-    def train(self, steps=None, callback=None, progress=False):
+    def train(self, steps=None, callback=None):
         """Run `steps` training steps (default: config.steps minus those already done).
 
         Every eval_every steps the distribution metrics are computed and appended to
         self.evaluations; `callback(trainer, row)` is called after every step (a progress
-        bar, a checkpoint). progress=True shows a progress line (tinygan/progress.py: in a
-        terminal on stderr, in Jupyter as one output line). BLAS runs on self.threads
-        threads throughout. Raises DivergenceError, naming the step, on NaN or inf; the
-        state it starts from is checked first, every number of it (a resumed checkpoint).
+        line, a checkpoint: see tinygan.app). Raises DivergenceError, naming the step, on
+        NaN or inf; the state it starts from (a resumed checkpoint) is checked first.
         """
         steps = max(self.config.steps - self.step, 0) if steps is None else int(steps)
-        if steps:     # the per-step screen assumes a finite start (divergence.py)
-            what = first_non_finite(self._state_items())
-            if what is not None:
-                raise DivergenceError(self.step, f"{what} in the state this training starts from")
-        bar = Progress(self.step + steps, start=self.step) if progress else None
-        with limit_threads(self.threads):
-            try:
-                for _ in range(steps):
-                    row = self.train_step()
-                    every = self.config.eval_every
-                    if every and self.step % every == 0:
-                        self.evaluate()
-                    if callback is not None:
-                        callback(self, row)
-                    if bar is not None:
-                        bar(self, row)
-            finally:
-                if bar is not None:
-                    bar.close()
+        if steps:
+            self.check_finite()
+        for _ in range(steps):
+            row = self.train_step()
+            every = self.config.eval_every
+            if every and self.step % every == 0:
+                self.evaluate()
+            if callback is not None:
+                callback(self, row)
         return self.history
-
-    def check_finite(self):
-        """Raise DivergenceError if any weight of G or D, or any optimizer state (the
-        average of G's weights included), is NaN or inf."""
-        self._check(self.step, self._state_items())
 
     def evaluate(self, n=None, record=True):
         """Distribution metrics of n fresh samples (default config.eval_samples).
@@ -451,10 +361,10 @@ class Trainer:
         self.check_finite()
         rng = np.random.default_rng([self.config.seed, self.step, 1])
         n = n or self.config.eval_samples
-        with limit_threads(self.threads), np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):
             samples = self.sample(n, rng)
-            if not finite(samples):         # finite weights whose samples overflow
-                raise DivergenceError(self.step, f"G's samples hold {kind_of(samples)}")
+            if not all_finite(samples):         # finite weights whose samples overflow
+                raise DivergenceError(self.step, "G's samples hold NaN or inf")
             result = {"step": self.step, **evaluate_samples(self.data, samples, rng)}
         if record:
             self.evaluations.append(result)

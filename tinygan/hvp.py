@@ -44,10 +44,6 @@ import numpy as np
 from tinygan.ops import sigmoid
 
 
-def _activation(D, l):
-    return D.hidden if l < D.n_layers else D.output
-
-
 def tangent_forward(D, x, v, params=None):
     """D's forward pass and its R{.} along the parameter direction v.
 
@@ -65,7 +61,7 @@ def tangent_forward(D, x, v, params=None):
         Ra = hs[-1] @ V + v[f"b{l}"]                         # Ra_l = h_{l-1} V_l + c_l ...
         if Rh is not None:
             Ra += Rh @ W                                     # ... + Rh_{l-1} W_l
-        act = _activation(D, l)
+        act = D.activation(l)
         h, _ = act.forward(a)                                # h_l = f_l(a_l)
         fp = act.derivative(h)
         Rh = fp * Ra                                         # Rh_l = f_l' * Ra_l
@@ -86,7 +82,7 @@ def tangent_backward(D, state, e, Re, v, need_hv=True):
     dh, Rdh = e, Re                                          # dh_L = e, R dh_L = Re
     hv = {}
     for l in range(D.n_layers, 0, -1):
-        act, fp = _activation(D, l), fps[l]
+        act, fp = D.activation(l), fps[l]
         da = dh * fp                                         # da_l = dh_l * f_l'
         Rda = Rdh * fp                                       # R da_l = R dh_l * f_l' ...
         if act.name in ("tanh", "sigmoid", "softplus"):      # ... + dh_l * f_l'' * Ra_l

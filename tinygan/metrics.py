@@ -3,12 +3,9 @@
     mode_coverage(samples, centers, std)       modes / high quality / reverse KL / balanced modes
     uniform_blob, uniform_circle, baselines    naive samplers to print beside every table
     expected_high_quality(dim, n_std)          what real data scores on that high-quality test
-    digit_coverage(images, templates, thr)     the same counts for digit images
-    calibrate_threshold(real, templates)       the distance below which real images fall
     wasserstein_1d(a, b)                       exact W1 between two 1-D sample sets
     sliced_wasserstein(a, b, rng)              mean W1 over random 1-D projections
     js_from_d_loss(d_loss)                     JS estimate from a trained discriminator
-    d_accuracy(real_logits, fake_logits)       how often D is right on each side
     evaluate_samples(data, samples, rng)       every metric that applies to a data set
 
 Distances are computed in float64 whatever the input dtype, and never as an (N, K, D)
@@ -23,8 +20,7 @@ import numpy as np
 
 __all__ = [
     "mode_coverage", "uniform_blob", "uniform_circle", "baselines", "expected_high_quality",
-    "digit_coverage", "calibrate_threshold",
-    "wasserstein_1d", "sliced_wasserstein", "js_from_d_loss", "d_accuracy", "evaluate_samples",
+    "wasserstein_1d", "sliced_wasserstein", "js_from_d_loss", "evaluate_samples",
 ]
 
 _CHUNK = 4096   # rows per block when computing distances
@@ -242,80 +238,6 @@ def expected_high_quality(dim, n_std=3.0):
             return min(total, 1.0)
 
 
-def _align_sq_dist(images, templates, max_shift):
-    """Squared distance (N, K) from each image to each template, minimised over shifts.
-
-    The image is moved by every integer offset in -max_shift..max_shift in x and y (the
-    uncovered border is filled with the background, -1) before comparing, so a digit drawn
-    one pixel off centre still matches its centred template.
-    """
-    n, dim = images.shape
-    if max_shift == 0:
-        return _sq_dist(images, templates)
-    size = math.isqrt(dim)
-    if size * size != dim:
-        raise ValueError(f"images of dimension {dim} are not square; pass max_shift=0")
-    m = max_shift
-    best = np.full((n, len(templates)), np.inf)
-    for i in range(0, n, _CHUNK):
-        im = images[i:i + _CHUNK].reshape(-1, size, size)
-        padded = np.pad(im, ((0, 0), (m, m), (m, m)), constant_values=-1.0)
-        for dy in range(2 * m + 1):
-            for dx in range(2 * m + 1):
-                moved = padded[:, dy:dy + size, dx:dx + size].reshape(len(im), dim)
-                np.minimum(best[i:i + _CHUNK], _sq_dist(moved, templates),
-                           out=best[i:i + _CHUNK])
-    return best
-
-
-def _check_images(images, templates, max_shift):
-    x, t = _pairs(images, templates)
-    if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) \
-            or max_shift < 0:
-        raise ValueError(f"max_shift must be an integer >= 0, got {max_shift!r}")
-    return x, t, int(max_shift)
-
-
-def calibrate_threshold(real_images, templates, quantile=0.99, max_shift=1):
-    """The RMS pixel distance below which a fraction `quantile` of real images lie.
-
-    RMS distance = |x - t| / sqrt(D) to the nearest template t, after the best shift of up
-    to max_shift pixels. Used as digit_coverage's threshold, it makes real images score
-    ~`quantile` high quality, the way 3 std keeps 98.9 % of a 2-D Gaussian.
-    real_images (N, D); templates (K, D). Returns a float.
-    """
-    x, t, m = _check_images(real_images, templates, max_shift)
-    if not 0 < quantile <= 1:
-        raise ValueError(f"quantile must be in (0, 1], got {quantile!r}")
-    rms = np.sqrt(_align_sq_dist(x, t, m).min(1) / x.shape[1])
-    return float(np.quantile(rms, quantile))
-
-
-def digit_coverage(images, templates, threshold, max_shift=1):
-    """Mode coverage for images: each image's mode is its nearest clean template.
-
-    An image is assigned to the template t_k with the smallest RMS pixel distance
-    |x - t_k| / sqrt(D) (after the best shift of up to max_shift pixels; background -1).
-    It is high quality if that distance is <= threshold. Modes, balanced modes, reverse KL
-    (over the high-quality images) and the histograms are then as in mode_coverage. Calibrate `threshold` on real images with
-    calibrate_threshold (Digits and MNIST data sets carry one as `.threshold`: the 99th
-    percentile for real samples, so real images score ~99 %). A blank canvas or noise is far
-    above it; a blend of two similar digits can pass, so high quality means "close to some
-    glyph", not "sharp".
-
-    images (N, D) in [-1, 1]; templates (K, D). Returns mode_coverage's dict plus threshold.
-    """
-    x, t, m = _check_images(images, templates, max_shift)
-    threshold = float(threshold)
-    if not threshold > 0:
-        raise ValueError(f"threshold must be positive, got {threshold}")
-    d2 = _align_sq_dist(x, t, m)
-    rms = np.sqrt(d2.min(1) / x.shape[1])
-    report = _coverage(d2.argmin(1), rms <= threshold, len(t))
-    report["threshold"] = threshold
-    return report
-
-
 def _w1_columns(a, b):
     """Exact W1 between column j of a (n, P) and column j of b (m, P): (P,).
 
@@ -390,27 +312,14 @@ def js_from_d_loss(d_loss):
     return float(js) if js.ndim == 0 else js
 
 
-def d_accuracy(real_logits, fake_logits):
-    """Discriminator accuracy on each side: (fraction real with logit > 0, fake with < 0).
-
-    D(x) = sigmoid(logit), so logit > 0 means D says "real". A logit of exactly 0 counts as
-    wrong on both sides. real_logits, fake_logits: arrays of any shape. Returns two floats.
-    """
-    r = np.asarray(real_logits, dtype=np.float64)
-    f = np.asarray(fake_logits, dtype=np.float64)
-    if r.size == 0 or f.size == 0:
-        raise ValueError("real_logits and fake_logits must be non-empty")
-    return float((r > 0).mean()), float((f < 0).mean())
-
-
 def evaluate_samples(data, samples, rng):
     """Every metric that applies to `data` (a tinygan.data data set), on generated samples.
 
     Always: w1 (dim 1, wasserstein_1d) or sliced_w (dim > 1, sliced_wasserstein) against as
     many fresh real samples drawn with `rng`. Mixtures (with centers and std) add
     mode_coverage's keys (modes, high_quality, reverse_kl over the high-quality samples,
-    balanced_modes, n_modes, hq_counts, counts); image sets (with templates and threshold)
-    add digit_coverage's (the same keys, plus threshold).
+    balanced_modes, n_modes, hq_counts, counts); image sets (with templates) add their
+    coverage(samples) (tinygan.data.images: the same keys, plus threshold).
     samples (N, dim). Returns a flat dict of numbers (counts is a list).
     """
     x = _as_2d("samples", samples)
@@ -426,5 +335,5 @@ def evaluate_samples(data, samples, rng):
     if getattr(data, "centers", None) is not None:
         out.update(mode_coverage(x, data.centers, data.std))
     elif getattr(data, "templates", None) is not None:
-        out.update(digit_coverage(x, data.templates, data.threshold))
+        out.update(data.coverage(x))
     return out

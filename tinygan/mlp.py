@@ -8,14 +8,10 @@ Parameters live in a dict of arrays {"W1", "b1", ..., "WL", "bL"}; gradients com
 dict with the same keys. `forward` returns (y, cache) and `backward(dy, cache)` returns
 (dx, grads), where dx = dLoss/dx is the gradient with respect to the input. The generator
 learns only through the discriminator's dx.
-
-Both dicts are Packed (flat.py): their arrays are consecutive pieces of one 1-D buffer
-(`MLP.flat` for the parameters), so an optimizer updates a whole network in one go.
 """
 
 import numpy as np
 
-from tinygan.flat import Packed, flat_view
 from tinygan.ops import Activation, linear_backward, linear_forward
 
 INITS = ("he", "glorot")
@@ -73,21 +69,10 @@ class MLP:
         rng = _as_rng(seed)
         self.n_layers = len(sizes) - 1  # number of linear layers L
         self.layer_keys = [(f"W{l}", f"b{l}") for l in range(1, self.n_layers + 1)]  # names per layer
-        layout = []  # (name, shape) of every parameter array, in the order of the buffer
+        self.params = {}
         for (W, b), fan_in, fan_out in zip(self.layer_keys, sizes[:-1], sizes[1:]):
-            layout += [(W, (fan_in, fan_out)), (b, (fan_out,))]
-        self.layout = tuple(layout)
-        self.params = Packed.zeros(self.layout, self.dtype)  # biases start at 0
-        for (W, _), fan_in, fan_out in zip(self.layer_keys, sizes[:-1], sizes[1:]):
-            self.params[W][...] = init_weight(fan_in, fan_out, self.init, rng, self.dtype)
-
-    @property
-    def flat(self):
-        """All parameters as one 1-D array, of which params' arrays are views.
-
-        None if `params` was replaced by a dict of separate arrays (still a working MLP).
-        """
-        return flat_view(self.params)
+            self.params[W] = init_weight(fan_in, fan_out, self.init, rng, self.dtype)
+            self.params[b] = np.zeros(fan_out, dtype=self.dtype)  # biases start at 0
 
     def __repr__(self):
         return (f"MLP(sizes={self.sizes}, hidden={self.hidden.name!r}, "
@@ -101,6 +86,10 @@ class MLP:
             raise TypeError(f"{what} has dtype {x.dtype} but this MLP is {self.dtype.name}; "
                             f"convert it with .astype(np.{self.dtype.name})")
 
+    def activation(self, l):
+        """The activation of linear layer l (1 .. L): the hidden one, or the output's for l = L."""
+        return self.hidden if l < self.n_layers else self.output
+
     def forward(self, x, params=None):
         """y = MLP(x) -> (y, cache).
 
@@ -113,8 +102,7 @@ class MLP:
         hs = [x]
         for l, (W, b) in enumerate(self.layer_keys, start=1):
             a, _ = linear_forward(hs[-1], p[W], p[b])
-            act = self.hidden if l < self.n_layers else self.output
-            h, _ = act.forward(a, out=a)  # the activation overwrites a, which we own
+            h, _ = self.activation(l).forward(a)
             hs.append(h)
         return hs[-1], (p, hs)
 
@@ -123,7 +111,6 @@ class MLP:
 
         dx (N, sizes[0]) is dLoss/dx (None if need_dx=False); grads has the keys of params
         ({} if need_params=False: the generator step needs D's dx, never D's own grads).
-        grads is a new Packed dict each call: its arrays are views of one new buffer.
         dy is only read, never written.
         """
         p, hs = cache
@@ -131,18 +118,15 @@ class MLP:
         if dy.shape[0] != hs[0].shape[0]:
             raise ValueError(f"dy has {dy.shape[0]} rows but the forward batch had {hs[0].shape[0]}")
         L = self.n_layers
-        grads = Packed.empty(self.layout, self.dtype) if need_params else {}
-        # da = dLoss/d(pre-activation of layer L). With no output activation it is dy itself,
-        # which is safe: below, da is only read, and what gets overwritten is always a new dh.
-        da = dy if self.output.name == "identity" else self.output.backward(dy, hs[L])
+        grads = dict.fromkeys(self.params) if need_params else {}   # keys in the params' order
+        # da = dLoss/d(pre-activation of layer l), from the output layer down
+        da = self.output.backward(dy, hs[L])
         for l in range(L, 0, -1):
             W, b = self.layer_keys[l - 1]
-            out = (grads[W], grads[b]) if need_params else None
-            dh, _ = linear_backward(da, (hs[l - 1], p[W]), l > 1 or need_dx, need_params, out)
-            if l > 1:
-                da = self.hidden.backward(dh, hs[l - 1], out=dh)  # dh is ours to overwrite
-            else:
-                da = dh
+            dh, layer = linear_backward(da, (hs[l - 1], p[W]), l > 1 or need_dx, need_params)
+            if need_params:
+                grads[W], grads[b] = layer["W"], layer["b"]
+            da = self.hidden.backward(dh, hs[l - 1]) if l > 1 else dh
         return da, grads
 
     def __call__(self, x, params=None):
@@ -150,8 +134,8 @@ class MLP:
         return self.forward(x, params)[0]
 
     def copy_params(self):
-        """A deep copy of the parameter dict (packed, like params)."""
-        return Packed.copy_of(self.params)
+        """A deep copy of the parameter dict."""
+        return {k: v.copy() for k, v in self.params.items()}
 
     def n_params(self):
         """Total number of scalar parameters."""

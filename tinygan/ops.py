@@ -11,8 +11,6 @@ gradient penalties in `penalties.py` do exactly that).
 
 Every activation caches only its output y, because each derivative here can be written in
 terms of y alone (relu: [y > 0]; tanh: 1 - y^2; sigmoid: y (1 - y); softplus: 1 - exp(-y)).
-The optional `out=` argument lets a caller that owns a scratch array (the MLP does) compute
-in place and skip a temporary; by default a new array is returned.
 """
 
 import numpy as np
@@ -25,30 +23,22 @@ def linear_forward(x, W, b):
 
     Shapes: x (N, D_in), W (D_in, D_out), b (D_out,) -> y (N, D_out).
     """
-    y = x @ W
-    y += b  # add the bias into the fresh product: no second (N, D_out) temporary
+    y = x @ W + b
     return y, (x, W)
 
 
-def linear_backward(dy, cache, need_dx=True, need_params=True, out=None):
+def linear_backward(dy, cache, need_dx=True, need_params=True):
     """Gradients of y = x @ W + b.
 
     dx = dy @ W^T,  dW = x^T @ dy,  db = sum_n dy[n].
     Shapes: dy (N, D_out) -> dx (N, D_in), {"W": (D_in, D_out), "b": (D_out,)}.
     `need_dx=False` skips dx (a network's first layer); `need_params=False` skips dW, db
     (the generator step only needs D's input gradient, never D's own).
-    `out=(dW, db)`: arrays to write the parameter gradients into (an MLP's gradient buffer).
     """
     x, W = cache
-    dx = None
-    if need_dx:
-        # With one output unit (a logit) dy @ W^T is an outer product: broadcasting
-        # dy (N, 1) * W^T (1, D_in) gives the same numbers many times faster than BLAS.
-        dx = dy * W.T if W.shape[1] == 1 else dy @ W.T
-    if not need_params:
-        return dx, {}
-    dW, db = (None, None) if out is None else out
-    return dx, {"W": np.matmul(x.T, dy, out=dW), "b": dy.sum(axis=0, out=db)}
+    dx = dy @ W.T if need_dx else None
+    grads = {"W": x.T @ dy, "b": dy.sum(axis=0)} if need_params else {}
+    return dx, grads
 
 
 # ----------------------------------------------------------------------------- activations
@@ -71,82 +61,70 @@ def softplus(x):
     return np.logaddexp(0.0, x)
 
 
-def _into(y, out):
-    """Return y, copied into `out` when the caller supplied a scratch array."""
-    if out is None:
-        return y
-    np.copyto(out, y)
-    return out
-
-
-def identity_forward(x, out=None):
+def identity_forward(x):
     """y = x (the "none" output activation, e.g. a discriminator's logit)."""
-    y = x.copy() if out is None else (out if out is x else _into(x, out))
+    y = x.copy()
     return y, y
 
 
-def identity_backward(dy, y, out=None):
+def identity_backward(dy, y):
     """dx = dy."""
-    return dy.copy() if out is None else _into(dy, out)
+    return dy.copy()
 
 
-def relu_forward(x, out=None):
+def relu_forward(x):
     """y = max(x, 0)."""
-    y = np.maximum(x, 0, out=out)
+    y = np.maximum(x, 0)
     return y, y
 
 
-def relu_backward(dy, y, out=None):
+def relu_backward(dy, y):
     """dx = dy * [y > 0]."""
-    return np.multiply(dy, y > 0, out=out)
+    return dy * (y > 0)
 
 
-def leaky_relu_forward(x, slope=0.2, out=None):
+def leaky_relu_forward(x, slope=0.2):
     """y = x if x > 0 else slope * x; for 0 <= slope < 1 that is max(x, slope * x)."""
-    y = np.maximum(x, slope * x, out=out)
+    y = np.maximum(x, slope * x)
     return y, y
 
 
-def leaky_relu_backward(dy, y, slope=0.2, out=None):
+def leaky_relu_backward(dy, y, slope=0.2):
     """dx = dy if y > 0 else slope * dy (y has the sign of x)."""
-    d = (y > 0).astype(dy.dtype)     # [y > 0] as 0.0 / 1.0, in dy's dtype
-    np.maximum(d, slope, out=d)      # f'(x) = max([y > 0], slope): 1 where y > 0, else slope
-    return np.multiply(dy, d, out=out)
+    return dy * np.where(y > 0, dy.dtype.type(1), dy.dtype.type(slope))
 
 
-def tanh_forward(x, out=None):
+def tanh_forward(x):
     """y = tanh(x)."""
-    y = np.tanh(x, out=out)
+    y = np.tanh(x)
     return y, y
 
 
-def tanh_backward(dy, y, out=None):
+def tanh_backward(dy, y):
     """dx = dy * (1 - y^2)."""
-    d = y * y
-    np.subtract(1.0, d, out=d)       # d = 1 - y^2, in place
-    return np.multiply(dy, d, out=out)
+    return dy * (1.0 - y * y)
 
 
-def sigmoid_forward(x, out=None):
+def sigmoid_forward(x):
     """y = sigma(x)."""
-    y = _into(sigmoid(x), out)
+    y = sigmoid(x)
     return y, y
 
 
-def sigmoid_backward(dy, y, out=None):
+def sigmoid_backward(dy, y):
     """dx = dy * y (1 - y)."""
-    return np.multiply(dy, y * (1.0 - y), out=out)
+    return dy * (y * (1.0 - y))
 
 
-def softplus_forward(x, out=None):
+def softplus_forward(x):
     """y = log(1 + exp(x)), a smooth ReLU."""
-    y = _into(softplus(x), out)
+    y = softplus(x)
     return y, y
 
 
-def softplus_backward(dy, y, out=None):
+def softplus_backward(dy, y):
     """dx = dy * sigma(x) = dy * (1 - exp(-y)), since exp(-y) = 1 - sigma(x)."""
-    return np.multiply(dy, -np.expm1(-y), out=out)
+    return dy * -np.expm1(-y)
 
 
 class Activation:
@@ -167,8 +145,8 @@ class Activation:
             raise ValueError(f"leaky_relu slope must be in [0, 1), got {slope}")
         self.name, self.slope = name, float(slope)
         if name == "leaky_relu":
-            self._fwd = lambda x, out=None: leaky_relu_forward(x, self.slope, out)
-            self._bwd = lambda dy, y, out=None: leaky_relu_backward(dy, y, self.slope, out)
+            self._fwd = lambda x: leaky_relu_forward(x, self.slope)
+            self._bwd = lambda dy, y: leaky_relu_backward(dy, y, self.slope)
         else:
             self._fwd = globals()[name + "_forward"]
             self._bwd = globals()[name + "_backward"]
@@ -177,13 +155,13 @@ class Activation:
         extra = f", slope={self.slope}" if self.name == "leaky_relu" else ""
         return f"Activation({self.name!r}{extra})"
 
-    def forward(self, x, out=None):
+    def forward(self, x):
         """y = f(x) -> (y, cache); the cache is y."""
-        return self._fwd(x, out=out)
+        return self._fwd(x)
 
-    def backward(self, dy, y, out=None):
+    def backward(self, dy, y):
         """dx = dy * f'(x)."""
-        return self._bwd(dy, y, out=out)
+        return self._bwd(dy, y)
 
     def derivative(self, y):
         """f'(x) as a function of y = f(x)."""

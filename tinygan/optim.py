@@ -9,10 +9,8 @@ The state (momentum, moment estimates) lives in dicts of arrays of the parameter
 dtype, so a float32 model stays float32, and `state_dict()` / `load_state_dict()` turn it
 into named arrays for a checkpoint. Gradients are only read, never modified.
 
-Every update below is elementwise, written once as `_update(p, g, *state)` on arrays. When
-the parameters, the gradients and the state are each one flat buffer (an MLP's are: see
-flat.py), `_update` runs once on the whole buffers, a dozen NumPy calls for the whole
-network; otherwise once per parameter array. Both give the same bits.
+Each optimizer writes its update once, for one parameter array: `_update(p, g, *state)`.
+`step` calls it for every array of the network.
 """
 
 import math
@@ -20,7 +18,6 @@ import math
 import numpy as np
 
 from tinygan.checks import fraction, positive
-from tinygan.flat import Packed, elementwise, flat_view
 
 
 class Optimizer:
@@ -34,60 +31,23 @@ class Optimizer:
         self.t = 0
         self.state = {slot: {} for slot in self.slots}
 
-    def _tables(self, params):
-        """The state arrays of every live slot for `params`: zeros on first use, laid out like params.
-
-        For packed params each table is packed the same way (repacked once after
-        load_state_dict, which gives separate arrays), so one call updates all of it.
-        """
-        packed = flat_view(params) is not None
-        tables = []
-        for slot in self._live_slots():
-            table = self.state[slot]
-            if packed and getattr(table, "layout", None) != params.layout:
-                new = Packed.zeros(params.layout, params.flat.dtype)
-                for key, arr in table.items():
-                    if key in new:
-                        new[key][...] = arr
-                table = self.state[slot] = new
-            elif not packed:
-                for key, p in params.items():
-                    if key not in table:
-                        table[key] = np.zeros_like(p)
-            tables.append(table)
-        return tables
-
     def _live_slots(self):
         """The slots this optimizer's update uses (all of them but in plain SGD)."""
         return self.slots
 
-    def _scratch(self, like):
-        """A work array shaped like `like`: a view of one buffer the optimizer reuses.
-
-        It is not state (not saved, not restored): each update overwrites it before reading.
-        """
-        work = getattr(self, "_work", None)
-        if work is None or work.size < like.size or work.dtype != like.dtype:
-            work = self._work = np.empty(like.size, dtype=like.dtype)
-        return work[:like.size].reshape(like.shape)
-
     def step(self, params, grads):
-        """Update every params[k] in place using grads[k] (and the state of params[k]).
-
-        The last line in its plain form:
-            for k in params:
-                self._update(params[k], grads[k], *(table[k] for table in self._tables(params)))
-        flat.elementwise runs _update once over the whole buffers when all of them are packed.
-        """
+        """Update every params[k] in place using grads[k] and the state kept for params[k]."""
         missing = set(params) - set(grads)
         if missing:
             raise KeyError(f"grads has no entry for parameters {sorted(missing)}")
         for key, p in params.items():
-            g = grads[key]
-            if g.shape != p.shape:
-                raise ValueError(f"grad {key!r} has shape {g.shape}, parameter has {p.shape}")
+            if grads[key].shape != p.shape:
+                raise ValueError(f"grad {key!r} has shape {grads[key].shape}, parameter has {p.shape}")
         self.t += 1
-        elementwise(self._update, params, grads, *self._tables(params))
+        for key, p in params.items():
+            # the state starts at zero, in the parameter's shape and dtype
+            state = [self.state[slot].setdefault(key, np.zeros_like(p)) for slot in self._live_slots()]
+            self._update(p, grads[key], *state)
 
     def state_dict(self):
         """The state as a flat dict of arrays: {"t": ..., "<slot>/<param>": ...}."""
@@ -130,8 +90,7 @@ class SGD(Optimizer):
         if self.momentum == 0.0:
             p -= self.lr * g
             return
-        v *= self.momentum
-        v += g
+        v[...] = self.momentum * v + g
         p -= self.lr * v
 
 
@@ -155,23 +114,14 @@ class Adam(Optimizer):
         self.eps = positive("eps", eps)
 
     def _update(self, p, g, m, v):
-        w = self._scratch(p)  # every line below writes into m, v, w or p: no temporaries
         b1, b2 = self.b1, self.b2
-        m *= b1
-        m += np.multiply(g, 1.0 - b1, out=w)            # m <- b1 m + (1 - b1) g
-        v *= b2
-        np.multiply(g, g, out=w)
-        w *= 1.0 - b2
-        v += w                                          # v <- b2 v + (1 - b2) g^2
-        bc1 = 1.0 - b1 ** self.t
+        m[...] = b1 * m + (1.0 - b1) * g                # first moment: a running mean of g
+        v[...] = b2 * v + (1.0 - b2) * (g * g)          # second moment: a running mean of g^2
+        bc1 = 1.0 - b1 ** self.t                        # bias corrections: m, v start at 0
         bc2 = 1.0 - b2 ** self.t
-        # denominator sqrt(v_hat) + eps, computed as sqrt(v) / sqrt(bc2) + eps
-        np.sqrt(v, out=w)
-        w /= math.sqrt(bc2)  # a Python float: keeps a float32 model in float32
-        w += self.eps
-        np.divide(m, w, out=w)
-        w *= self.lr / bc1
-        p -= w                                          # p <- p - lr/bc1 * m / (sqrt(v_hat) + eps)
+        # sqrt(v_hat) + eps, written as sqrt(v) / sqrt(bc2) + eps (Python floats keep float32)
+        denom = np.sqrt(v) / math.sqrt(bc2) + self.eps
+        p -= (self.lr / bc1) * (m / denom)              # p <- p - lr m_hat / (sqrt(v_hat) + eps)
 
 
 class RMSProp(Optimizer):
@@ -189,11 +139,8 @@ class RMSProp(Optimizer):
         self.eps = positive("eps", eps)
 
     def _update(self, p, g, s):
-        s *= self.alpha
-        s += (1.0 - self.alpha) * (g * g)
-        denom = np.sqrt(s)
-        denom += self.eps
-        p -= self.lr * (g / denom)
+        s[...] = self.alpha * s + (1.0 - self.alpha) * (g * g)
+        p -= self.lr * (g / (np.sqrt(s) + self.eps))
 
 
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Adam, RMSProp)}

@@ -96,18 +96,6 @@ def _norms(u):
     return np.sqrt(np.sum(u * u, axis=1, keepdims=True))
 
 
-def input_gradient_norm_penalty(D, x, params=None):
-    """P = mean_i ||grad_x l(x_i)||^2 and dP/dparams: the core every penalty here shares.
-
-    Returns (value, grads, u). x (N, D_in); u (N, D_in) is the per-sample input gradient.
-    """
-    _, cache = D.forward(x, params)
-    u, state = input_gradient(D, cache)
-    n = x.shape[0]
-    value = float(np.sum(u * u)) / n
-    return value, penalty_gradients(D, state, (2.0 / n) * u), u
-
-
 def gradient_penalty(D, kind, weight, x_real, x_fake, rng=None, params=None):
     """A gradient penalty on D's output l, its value and gradient w.r.t. D's parameters.
 

@@ -21,19 +21,20 @@ import sys
 from pathlib import Path
 
 
-from tinygan import __version__, checker, demos
-from tinygan.app.errors import UsageError
+from tinygan import __version__, exercises, questions
+from tinygan.checks import UsageError
 from tinygan.app.folder import (FolderInUse, RunFolderError, check_folder, claim_folder,
                                 run_files)
 from tinygan.app.run import SaveError, Terminated, run_training
-from tinygan.checks import fits_in_memory
-from tinygan.checkpoint import CheckpointError, load
+from tinygan.app.memory import check_run_fits, fits_in_memory, memory_needed
+from tinygan.app.checkpoint import CheckpointError, load
 from tinygan.config import Config, lr_factor, presets
 from tinygan.data import DATASETS, get_dataset
-from tinygan.divergence import DivergenceError
+from tinygan.gan import DivergenceError
 from tinygan.losses import LOSSES
 from tinygan.optim import OPTIMIZERS
-from tinygan.progress import Progress, eval_text
+from tinygan.app.progress import Progress, eval_text
+from tinygan.questions.common import limit_threads
 
 EXIT_USAGE = 2
 EXIT_PIPE = 141    # 128 + SIGPIPE: what a Unix tool killed by a closed pipe returns
@@ -166,7 +167,7 @@ def _config_from_args(args):
             raise UsageError(f"{flag} applies to --optimizer {owner} only; the optimizer here is "
                              f"{config.optimizer}, which ignores it: drop {flag} or add --optimizer {owner}")
     try:
-        config.validate()
+        check_run_fits(config.validate())
         get_dataset(config.data, **config.data_options)
     except (ValueError, TypeError) as err:
         raise UsageError(_in_flags(str(err))) from None
@@ -216,8 +217,8 @@ def _threads(args):
 
 def evaluation_fits(config, dim, n):
     """Refuse (UsageError) an evaluation of n samples that the machine cannot hold: the
-    estimate of Config.memory_needed with eval_samples = n. For cmd_evaluate's --samples."""
-    total, parts = dataclasses.replace(config, eval_samples=n, steps=0).memory_needed(dim)
+    estimate of memory_needed with eval_samples = n. For cmd_evaluate's --samples."""
+    total, parts = memory_needed(dataclasses.replace(config, eval_samples=n, steps=0), dim)
     try:
         fits_in_memory(f"evaluating --samples {n}", total)
     except ValueError as err:
@@ -312,7 +313,7 @@ def _resume_plan(args, out):
     if not (out / "checkpoint.npz").is_file():
         raise UsageError(f"--resume: no checkpoint at {out / 'checkpoint.npz'}; train into {out} first")
     try:   # the whole file, validated as `evaluate` does, before anything is written
-        saved = load(out / "checkpoint.npz", threads=_threads(args))
+        saved = load(out / "checkpoint.npz")
     except CheckpointError as err:
         raise UsageError(str(err)) from None
     step, planned = saved.step, saved.config.steps
@@ -355,13 +356,14 @@ def cmd_evaluate(args):
                              f"(tinygan train --out) or a checkpoint file")
         path = path / "checkpoint.npz"
     try:
-        trainer = load(path, threads=_threads(args))
+        trainer = load(path)
     except CheckpointError as err:     # the run's data files gone included: load says where
         raise UsageError(str(err)) from None
     n = args.samples or trainer.config.eval_samples
     evaluation_fits(trainer.config, trainer.data.dim, n)
     try:
-        result = trainer.evaluate(n=n, record=False)
+        with limit_threads(_threads(args)):
+            result = trainer.evaluate(n=n, record=False)
     except DivergenceError as err:     # finite weights whose samples overflow
         raise UsageError(f"{path}: its generator's weights are finite but its samples at "
                          f"step {trainer.step} are not ({err.what}): they overflow, so they "
@@ -426,8 +428,8 @@ def build_parser(preset=None):
     lister = sub.add_parser("list", help="data sets, loss families, optimizers and presets")
     lister.set_defaults(func=cmd_list)
 
-    checker.add_subcommand(sub)
-    demos.add_subcommand(sub)
+    exercises.add_subcommand(sub)
+    questions.add_subcommand(sub)
     return parser
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinygan.lab.landscape import snapshot
+from tinygan.questions.landscape import snapshot
 from tinygan.plots.snapshots import ARROW, D_CMAP
 from tinygan.plots.style import CYCLE, FAKE, NEUTRAL, REAL
 
@@ -50,7 +50,7 @@ META_KEYS = ("data", "loss", "steps", "dim", "uses_sigmoid", "threshold")
 def frame(trainer, n=512, grid=80):
     """The run at its current step, as plain arrays: what one position of the slider shows.
 
-    1-D and 2-D data: tinygan.lab.landscape.snapshot(trainer, n, grid) (D on a grid-point
+    1-D and 2-D data: tinygan.questions.landscape.snapshot(trainer, n, grid) (D on a grid-point
     lattice, n real and n generated samples, G's gradient arrows). Image data: {"step",
     "dim", "images"} with IMAGES generated images (IMAGES, dim). Random draws come from an rng
     seeded by (seed, step, 3), never from the training stream.
@@ -164,7 +164,7 @@ def _check(frames, history, evaluations, meta):
     for f in frames:
         if not isinstance(f, dict) or "step" not in f:
             raise ValueError("each frame must be a dict with a 'step', made by frame(trainer) "
-                             "or tinygan.lab.landscape.snapshot(trainer)")
+                             "or tinygan.questions.landscape.snapshot(trainer)")
     if any(not isinstance(e, dict) for e in evaluations):
         raise ValueError("evaluations must be a list of dicts (Trainer.evaluations)")
 

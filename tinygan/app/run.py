@@ -26,7 +26,7 @@ unless resume=True (continue it) or overwrite=True (remove those files first, an
 else of the folder). Claiming also creates the folder and a probe file in it, so a folder
 that cannot be written is found before the first step.
 
-Every file is written atomically (tinygan.checkpoint.replacing: a temporary file beside it,
+Every file is written atomically (tinygan.app.checkpoint.replacing: a temporary file beside it,
 renamed over it), so a reader, or a run killed mid-save, sees each file whole, old or new.
 SIGTERM is turned into an exception (Terminated) for the length of a run, so a terminated run
 removes its temporary files as Ctrl-C does; a SIGKILLed run's leftovers are removed by the
@@ -58,15 +58,16 @@ from pathlib import Path
 
 import numpy as np
 
-from tinygan import checkpoint
+from tinygan.app import checkpoint
 from tinygan import plots as tp
 from tinygan.app.folder import (FRAMES, PROBE, RUN_FILES, RunFolderError,
                                 check_folder, claim_folder, run_files)
 from tinygan.app.page import frame, render_run_page, run_meta
-from tinygan.divergence import DivergenceError
+from tinygan.app.divergence import locate
+from tinygan.gan import DivergenceError
 from tinygan.gan import STEP_COLUMNS, Trainer
-from tinygan.lab.landscape import snapshot
-from tinygan.threads import blas, limit_threads
+from tinygan.questions.landscape import snapshot
+from tinygan.questions.common import blas, limit_threads
 
 N_FRAMES = 48     # snapshots per run, for run.html: each costs ~20-45 ms at the defaults
 GIF_FRAMES = 24   # of which the GIF draws every other one: each costs ~0.2-0.3 s of matplotlib
@@ -253,13 +254,13 @@ class _Saver:
 def _run(config, out, resume, steps, progress, figures, threads, status):
     ckpt, frames_path = out / "checkpoint.npz", out / FRAMES
     if resume:
-        trainer = checkpoint.load(ckpt, threads=threads)
+        trainer = checkpoint.load(ckpt)
         if steps is not None and steps > trainer.config.steps:
             trainer.config.steps = steps   # resuming may extend the run
         frames = load_frames(frames_path, upto=trainer.step)
         save = _Saver(out, trainer.step)
     else:
-        trainer = Trainer(config, threads=threads)
+        trainer = Trainer(config)
         frames = []
         save = _Saver(out, None)
         save.checkpoint(trainer)   # step 0: the folder takes a checkpoint before any work
@@ -289,8 +290,9 @@ def _run(config, out, resume, steps, progress, figures, threads, status):
         seconds = time.perf_counter() - start
         final = trainer.evaluate(record=False)
     except DivergenceError as err:
-        err.kept = save.kept   # this run's last checkpoint on disk, or None
-        raise
+        located = locate(err, trainer)     # the first array that went NaN or inf, and advice
+        located.kept = save.kept           # this run's last checkpoint on disk, or None
+        raise located from None
     # the checkpoint first here: should the disk be full, the run itself is what must not be
     # lost (with eval_every 0 there is no other), and frames.npz is twenty times its size; a
     # frames.npz a save behind only costs a resumed run's GIF some frames

@@ -18,7 +18,7 @@ and the pixel value is 2 ink - 1, so the background is exactly -1 and pixels lie
 (what a tanh generator produces). Images are flattened row-major to (n, size*size).
 `templates` (10, size*size) are the same glyphs centred, mid thickness, no noise or blur;
 `threshold` is the distance to them that 99 % of real samples stay below (see
-tinygan.metrics.digit_coverage). Font rows 0, 3, 6 and columns 0, 2, 4 fall on pixel
+tinygan.data.images.digit_coverage). Font rows 0, 3, 6 and columns 0, 2, 4 fall on pixel
 centres at every size, so the bars of 2, 3, 5, 8 and 9 stay crisp even at 8x8.
 """
 
@@ -30,7 +30,7 @@ import numpy as np
 
 from tinygan.checks import nonnegative
 from tinygan.data.base import Dataset, check_sample_args
-from tinygan.metrics import calibrate_threshold
+from tinygan.data.images import ImageCoverage, calibrate_threshold
 
 __all__ = ["FONT", "SIZES", "Digits", "glyph_segments"]
 
@@ -154,7 +154,7 @@ def _blur(ink):
     return 0.25 * rows[:, :, :-2] + 0.5 * rows[:, :, 1:-1] + 0.25 * rows[:, :, 2:]
 
 
-class Digits(Dataset):
+class Digits(ImageCoverage, Dataset):
     """Procedural digit images 0-9 from the built-in pixel font, pixels in [-1, 1].
 
     Each class has probability 1/10. Samples (n, size*size), row-major; labels (n,) ints;
@@ -222,7 +222,7 @@ class Digits(Dataset):
     def threshold(self):
         """RMS distance to the nearest template below which 99 % of real samples lie.
 
-        Measured once on 4,000 samples from a fixed seed (metrics.calibrate_threshold).
+        Measured once on 4,000 samples from a fixed seed (images.calibrate_threshold).
         """
         real = self.sample(4000, np.random.default_rng(20160610))
         return calibrate_threshold(real, self.templates, quantile=0.99, max_shift=1)

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from tinygan.data.base import Dataset, check_sample_args
-from tinygan.metrics import calibrate_threshold
+from tinygan.data.images import ImageCoverage, calibrate_threshold
 
 __all__ = ["MNIST", "MNIST_FILES", "MNIST_MD5", "MNIST_MIRRORS", "MNISTDownloadFailed",
            "MNISTFilesMissing", "default_cache",
@@ -319,7 +319,7 @@ def _fetch(opener, url, timeout):
 
 # ----------------------------------------------------------------------------- data set
 
-class MNIST(Dataset):
+class MNIST(ImageCoverage, Dataset):
     """MNIST digits as a data set: pixels p in 0..255 mapped to p / 127.5 - 1 in [-1, 1].
 
     Samples (n, rows*cols) drawn uniformly with replacement; labels (N,); images (N, D)
@@ -327,7 +327,7 @@ class MNIST(Dataset):
     templates (10, D) are the class-mean images in [-1, 1] (a blank -1 image for a class
     that is absent), threshold the RMS distance 99 % of images stay below, and at least
     half a grey level (see
-    tinygan.metrics.digit_coverage).
+    tinygan.data.images.digit_coverage).
     """
 
     name = "mnist"

@@ -1,6 +1,6 @@
 """Figures for two-player games: bilinear-game trajectories and Dirac-GAN vector fields.
 
-Every function takes data (computed by tinygan.lab.games or a demo), returns the Figure, and saves
+Every function takes data (computed by tinygan.questions.games or a demo), returns the Figure, and saves
 it when given a path.
 """
 

@@ -1,6 +1,6 @@
 """Figures for the probes: generator costs, frozen generators, instance noise, Thm 2.5, the parallel lines.
 
-Every function takes data (computed by tinygan.lab.saturation, tinygan.lab.parallel_lines or a demo), returns the Figure, and
+Every function takes data (computed by tinygan.questions.saturation, tinygan.questions.parallel_lines or a demo), returns the Figure, and
 saves it when given a path.
 """
 

@@ -3,7 +3,7 @@
     plot_snapshot(snap)           D's output as a heatmap, real and fake samples, G's gradient
     animate(snaps, path)          a GIF of snapshots taken during training
 
-A snapshot is a dict of plain arrays, made by tinygan.lab.landscape.snapshot(trainer);
+A snapshot is a dict of plain arrays, made by tinygan.questions.landscape.snapshot(trainer);
 nothing here touches a trainer. plot_snapshot returns the Figure and saves it when given a
 path; animate returns the path.
 """
@@ -177,7 +177,7 @@ def _check_snapshot(snap):
     missing = [k for k in need if k not in snap]
     if missing:
         raise ValueError(f"not a snapshot (missing {', '.join(missing)}); "
-                         f"make one with tinygan.lab.landscape.snapshot(trainer)")
+                         f"make one with tinygan.questions.landscape.snapshot(trainer)")
     if snap["dim"] not in (1, 2):
         raise ValueError(f"snapshots of 1-D or 2-D data only, got dim {snap['dim']}")
 

@@ -1,0 +1,51 @@
+"""The demos: six questions about GAN training, each answered by an experiment, and the tour.
+
+    tinygan tour [--quick] [--out DIR] [--jobs N]   every demo, then one HTML report (DIR/report.html)
+    tinygan demo NAME [--quick] [--out DIR]   one demo, its answer and table printed
+
+    Q1 perfect_discriminator   why a perfect D leaves G no gradient
+    Q2 js_vs_wasserstein       why JS saturates; what noise and Wasserstein do about it
+    Q3 mode_collapse           mode collapse on the ring and the grid, like with like
+    Q4 nash_equilibrium        why simultaneous gradient descent circles the equilibrium
+    Q5 loss_curves             how to read D and G loss curves
+    Q6 why_d_sees_g            why D must be trained on G's samples
+
+Each module has run(quick, out) -> a result dict (tinygan.questions.common) and main(argv). They
+live in the package so that `pip install` alone is enough to run them; demos/*.py in a clone
+are thin wrappers around them. The sources of every number: docs/references.md.
+"""
+
+from tinygan.questions.registry import NAMES, TOUR, load
+
+__all__ = ["TOUR", "NAMES", "load", "add_subcommand"]
+
+
+def _cmd_tour(args):
+    from tinygan.questions.tour import main
+    return main(["--out", args.out] + (["--quick"] if args.quick else [])
+                + ([] if args.jobs is None else ["--jobs", str(args.jobs)]))
+
+
+def _cmd_demo(args):
+    from tinygan.questions.common import limit_threads, print_result
+    module = load(args.name)
+    with limit_threads(1):
+        res = module.run(quick=args.quick, out=args.out or module.OUT)
+    print_result(res)
+    return 0
+
+
+def add_subcommand(sub):
+    """Add `tinygan tour` and `tinygan demo NAME` to the command line's subparsers `sub`."""
+    from tinygan.questions.tour import OUT
+    tour = sub.add_parser("tour", help="run the six demos and write one HTML report (a few minutes)")
+    tour.add_argument("--quick", action="store_true", help="small versions of every demo (seconds, for tests)")
+    tour.add_argument("--out", default=OUT, help=f"folder for the report and figures (default {OUT})")
+    tour.add_argument("--jobs", type=int, default=None,
+                      help="demos run at once, one process each (default: one per core; 1 with --quick)")
+    tour.set_defaults(func=_cmd_tour)
+    demo = sub.add_parser("demo", help="run one demo and print its answer, checks and table")
+    demo.add_argument("name", choices=NAMES, help="which demo")
+    demo.add_argument("--quick", action="store_true", help="a small version, for a quick look")
+    demo.add_argument("--out", default=None, help="folder for the figures (default runs/demos/NAME)")
+    demo.set_defaults(func=_cmd_demo)

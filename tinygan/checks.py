@@ -8,7 +8,7 @@ the argument, says what is allowed and shows what it got.
     integer(name, value, minimum, maximum)   an int (not a bool) in [minimum, maximum]
     choice(what, value, allowed)       one of a fixed set of names
 
-Used by the optimizers, the data sets, Config and the lab's experiments, so the same mistake
+Used by the optimizers, the data sets, Config and the questions' experiments, so the same mistake
 reads the same wherever it is made.
 """
 

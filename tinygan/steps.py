@@ -7,7 +7,7 @@ The generator learns only through dx = dLoss/dx_fake, the discriminator's gradie
 respect to its input; D's own parameter gradients are never computed in the G step.
 Both take the remedies that change what D sees (instance noise, packing), and the D step
 the gradient penalties, so the Trainer (gan.py), the unrolled G step (unrolled.py), every
-experiment in tinygan/lab and the exercises all call these two and nothing else.
+experiment in tinygan/questions and the exercises all call these two and nothing else.
 """
 
 import numpy as np

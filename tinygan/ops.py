@@ -91,7 +91,7 @@ def leaky_relu_forward(x, slope=0.2):
 
 def leaky_relu_backward(dy, y, slope=0.2):
     """dx = dy if y > 0 else slope * dy (y has the sign of x)."""
-    return dy * np.where(y > 0, dy.dtype.type(1), dy.dtype.type(slope))
+    return dy * np.maximum((y > 0).astype(dy.dtype), slope)     # f'(x) = 1 where y > 0, else slope
 
 
 def tanh_forward(x):

@@ -202,7 +202,7 @@ def sweep_or_cost():
         for seed in range(3):
             with_checks, without = cost(args.cost, seed)
             print(f"seed {seed}: median step {without:.0f} us without the checks, {with_checks:.0f} us "
-                  f"with: +{with_checks - without:.1f} us ({100 * (with_checks / without - 1):+.2f} %)")
+                  f"with: {with_checks - without:+.1f} us ({100 * (with_checks / without - 1):+.2f} %)")
         return
     records = []
     runs = [(n, a) for n, a in configurations() if args.only in n]

@@ -7,6 +7,7 @@
     python benchmarks/modes.py --configs best,r1 --data ring --seeds 3 --jobs 2
     python benchmarks/modes.py --cluster tcp://10.0.0.5:8786   # on a Dask cluster
     python benchmarks/modes.py --out benchmarks/results/modes.md
+    python benchmarks/modes.py --configs classic --data ring --seeds 3 --set gp=10 loss=wasserstein
 
 The runs go through tinygan.questions.sweep: on --jobs local processes, or on the workers of a Dask
 cluster with --cluster (its docstring says how to start one). Every finished run is appended
@@ -14,6 +15,12 @@ to a store (--cache, default benchmarks/results/modes_runs.jsonl) keyed by its f
 configuration, so an interrupted benchmark resumes where it stopped and a changed preset
 (say, a new default recipe) is rerun while the others are reused. --fresh trains every run
 again.
+
+--set FIELD=VALUE ... changes Config fields on top of every chosen row (VALUE is a Python
+literal: 0.1, "cosine", (128, 128, 128), True): one knob turned on a row's base, as the
+experiments behind the presets' settings did (benchmarks/results/diagnosis.md). The changed
+fields are printed beside each row's label; a run with them is stored under its own key, so
+the rows without --set, and the stored tables, are untouched.
 
 The PacGAN protocol (docs/references.md#mode-metrics): ring = 8 Gaussians on the unit circle, std 0.01;
 grid = {-4,-2,0,2,4}^2, std 0.05; 2,500 samples from the trained generator; a sample is
@@ -29,8 +36,10 @@ Gaussian sample scores 98.9 % high quality under this rule, not 100 %.
 """
 
 import argparse
+import ast
 import os
 import platform
+import shlex
 import sys
 import time
 
@@ -38,15 +47,13 @@ import dataclasses
 
 import numpy as np
 
-# One thread per run: the runs themselves are what goes in parallel.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-from tinygan import Trainer, presets  # noqa: E402
-from tinygan.data import get_dataset  # noqa: E402
-from tinygan.metrics import baselines  # noqa: E402
-from tinygan.questions.common import blas  # noqa: E402
-from tinygan.questions.sweep import sweep  # noqa: E402
+# One BLAS thread per run (tinygan.questions.common's limit_threads, which sweep applies to
+# every run): the runs themselves are what goes in parallel.
+from tinygan import Config, Trainer, presets
+from tinygan.data import get_dataset
+from tinygan.metrics import baselines
+from tinygan.questions.common import blas
+from tinygan.questions.sweep import sweep
 
 TASK = "modes-v2"   # run_one's name in the store's keys: v2 adds balanced modes and PacGAN's reverse KL
 
@@ -98,6 +105,10 @@ DATA = {
     "ring-r2": ("ring", {"radius": 2.0, "std": 0.02}),
     "grid-s1": ("grid", {"spacing": 1.0}), "grid-s3": ("grid", {"spacing": 3.0}),
     "grid-s4": ("grid", {"spacing": 4.0}),
+    # exact rescalings of ring and grid (every length times 0.1, times 10): in standard units
+    # the same problem, in the data's own units not
+    "ring-x0.1": ("ring", {"radius": 0.1, "std": 0.001}),
+    "grid-x10": ("grid", {"spacing": 20.0, "std": 0.5}),
 }
 
 
@@ -106,11 +117,42 @@ def dataset(name):
     return get_dataset(data, **options)
 
 
-def job_config(row, data, seed, steps=0, budget="fast"):
-    """The exact Config of one run: row `row` of CONFIGS on `data` with `seed`; `steps`
-    overrides the row's steps (0: keep), budget "paper" multiplies them by PAPER_FACTOR."""
-    _, preset, changes = CONFIGS[row]
-    config = dataclasses.replace(presets[preset](), **changes)
+def parse_set(items):
+    """{field: value} from ["FIELD=VALUE", ...] (--set); ValueError names what is wrong.
+
+    VALUE is a Python literal (0.1, "cosine", (128, 128), True); a bare word that is not one
+    (cosine) is taken as a string; a list becomes a tuple, as Config's tuple fields are.
+    """
+    fields = [f.name for f in dataclasses.fields(Config)]
+    fixed = ("data", "data_options", "seed", "eval_every", "eval_samples")   # the benchmark sets them
+    out = {}
+    for item in items:
+        field, eq, text = item.partition("=")
+        field = field.strip()
+        if not eq or not field:
+            raise ValueError(f"--set takes FIELD=VALUE, e.g. gp=0.1; got {item!r}")
+        if field not in fields or field in fixed:
+            raise ValueError(f"--set: {field!r} is not a field --set may change; choose from "
+                             f"{', '.join(f for f in fields if f not in fixed)}")
+        try:
+            value = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            value = text.strip()
+        out[field] = tuple(value) if isinstance(value, list) else value
+    return out
+
+
+def describe_set(changes):
+    """'gp=0.1, betas=(0.5, 0.9)': the --set changes as printed beside a row's label."""
+    return ", ".join(f"{k}={v!r}" for k, v in changes.items())
+
+
+def job_config(row, data, seed, steps=0, budget="fast", changes=None):
+    """The exact Config of one run: row `row` of CONFIGS on `data` with `seed`; `changes`
+    (--set) then change fields of it; `steps` overrides the steps (0: keep), budget "paper"
+    multiplies them by PAPER_FACTOR."""
+    _, preset, row_changes = CONFIGS[row]
+    config = dataclasses.replace(presets[preset](), **{**row_changes, **(changes or {})})
     overrides = {"data": DATA[data][0], "data_options": DATA[data][1], "seed": seed, "eval_every": 0,
                  "eval_samples": 2500}
     overrides["steps"] = steps or config.steps * (PAPER_FACTOR if budget == "paper" else 1)
@@ -175,9 +217,10 @@ def _baseline_rows(data_sets):
     return lines
 
 
-def table(results, configs, data_sets):
+def table(results, configs, data_sets, changes=None):
     """The markdown table: one row per configuration, its published rows under it, then the
-    naive baselines."""
+    naive baselines. `changes` (--set) are named beside every row's label."""
+    also = f" with {describe_set(changes)}" if changes else ""
     head = ["configuration"]
     for d in data_sets:
         k = dataset(d).n_modes
@@ -186,7 +229,7 @@ def table(results, configs, data_sets):
     head += ["wall s / run", "CPU s / run"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for preset in configs:
-        cells = [f"**{CONFIGS[preset][0]}**"]
+        cells = [f"**{CONFIGS[preset][0]}{also}**"]
         walls, cpus = [], []
         for d in data_sets:
             rs = [r for r in results if r["preset"] == preset and r["data"] == d]
@@ -233,6 +276,9 @@ def main(argv=None):
     parser.add_argument("--data", default="ring,grid",
                         help=f"comma-separated data sets (default ring,grid; all: {','.join(DATA)})")
     parser.add_argument("--steps", type=int, default=0, help="override every preset's steps (0: keep)")
+    parser.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE",
+                        help="change these Config fields on every chosen row, e.g. --set gp=10 "
+                             "\"betas=(0.0, 0.9)\" (a run with them is stored under its own key)")
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel on this machine (default 1)")
     parser.add_argument("--cluster", default=None, metavar="ADDRESS",
                         help="run on a Dask cluster: its scheduler's address, e.g. tcp://10.0.0.5:8786 "
@@ -254,11 +300,18 @@ def main(argv=None):
         parser.error(f"unknown configs {unknown}; choose from {', '.join(CONFIGS)}")
     if any(d not in DATA for d in data_sets) or not data_sets:
         parser.error(f"--data takes a comma-separated list of {', '.join(DATA)}; got {args.data!r}")
+    try:
+        changes = parse_set(args.set)
+    except ValueError as err:
+        parser.error(str(err))
     configs = [c for c in CONFIGS if c in chosen]
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     # seed by seed, so an interrupted run leaves every configuration with the same seeds
     jobs = [(p, d, s, args.steps) for s in seeds for p in configs for d in data_sets]
-    runs = [job_config(*j, budget=args.budget) for j in jobs]
+    try:
+        runs = [job_config(*j, budget=args.budget, changes=changes) for j in jobs]
+    except ValueError as err:     # a --set value the Config refuses
+        parser.error(f"--set {describe_set(changes)}: {err}")
     stored = [] if args.fresh else [r for r in sweep(runs, run_one, name=TASK, store=args.cache, train=False) if r]
     todo = 0 if args.cached_only else len(jobs) - len(stored)
     where = f"on the Dask cluster at {args.cluster}" if args.cluster else f"{args.jobs} at a time"
@@ -276,7 +329,7 @@ def main(argv=None):
     found = sweep(runs, run_one, name=TASK, jobs=args.jobs, cluster=args.cluster, store=args.cache,
                   reuse=not args.fresh, train=not args.cached_only, progress=progress)
     results = [dict(r, preset=p, data=d, seed=s) for (p, d, s, _), r in zip(jobs, found) if r is not None]
-    text = table(results, configs, data_sets)
+    text = table(results, configs, data_sets, changes)
     failed = [r for r in results if r["failed"]]
     done = {}
     for r in results:
@@ -289,6 +342,7 @@ def main(argv=None):
               + (f"; {len(results)} runs ({todo} trained now, "
               f"{where}, in {time.perf_counter() - start:.0f} s; the rest from the cache)")
               + (f"; steps overridden to {args.steps}" if args.steps else "")
+              + (f"; every row with {describe_set(changes)} (--set)" if changes else "")
               + (f"; paper budget: {PAPER_FACTOR} x each row's steps; still unlike the papers: {PAPER_GAP}"
                  if args.budget == "paper" else "; fast budget (each row's own steps)")
               + (f"; {len(failed)} runs diverged (counted as 0 modes)" if failed else ""))
@@ -297,7 +351,7 @@ def main(argv=None):
     if args.out:
         with open(args.out, "w") as f:
             given = argv if argv is not None else sys.argv[1:]
-            command = " ".join(a for a in given if a != "--cached-only" and not a.startswith("--out")
+            command = " ".join(shlex.quote(a) for a in given if a != "--cached-only" and not a.startswith("--out")
                                and a != args.out)
             f.write("# Mode coverage: tinygan's remedies against the published rows\n\n"
                     f"Made by `{('python benchmarks/modes.py ' + command).strip()}` (mean ± standard error over the seeds; "

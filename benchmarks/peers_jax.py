@@ -11,9 +11,15 @@ One iteration, compiled as a single XLA program (state buffers donated, updated 
 Adam is written out in PyTorch's (and tinygan's) form:
     m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  p <- p - lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
 XLA's thread count comes from XLA_FLAGS in the worker's environment (speed.py sets it), but the
-flags alone do not hold XLA to one core (issue 11 saw 1.93 CPUs on wide): the worker
+flags alone do not hold XLA to one core (1.93 CPUs were seen on wide): the worker
 process is pinned with os.sched_setaffinity before jax is imported, and its CPU time is measured.
 """
+
+if __name__ == "__main__":     # not a command of its own: speed.py imports this file
+    import argparse
+    argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                            epilog="speed.py imports and times it: python benchmarks/speed.py --help").parse_args()
+    raise SystemExit("peers_jax.py is a part of benchmarks/speed.py; run that (python benchmarks/speed.py --help)")
 
 import functools
 

@@ -14,6 +14,12 @@ Adam is torch.optim.Adam(fused=True) unless speed.py is told otherwise (fused is
 Hidden activations run in place (torch.relu_, leaky_relu_), as typical eager GAN code does.
 """
 
+if __name__ == "__main__":     # not a command of its own: speed.py imports this file
+    import argparse
+    argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                            epilog="speed.py imports and times it: python benchmarks/speed.py --help").parse_args()
+    raise SystemExit("peers_torch.py is a part of benchmarks/speed.py; run that (python benchmarks/speed.py --help)")
+
 import torch
 import torch.nn.functional as F
 

@@ -3,17 +3,20 @@
     python benchmarks/profile_step.py                 # ring8, 1 thread
     python benchmarks/profile_step.py --workloads ring8 digits wide --rounds 5
 
-The iteration is the one benchmarks/speed.py times (a D step and a G step with Adam). Its
+The iteration is the one benchmarks/speed.py times (a D step and a G step with Adam), built
+from speed.py's workloads (this file imports speed.py; speed.py imports nothing from here). Its
 time is split into parts by intercepting every NumPy call it makes: the batches are a
 subclass of ndarray whose __array_ufunc__ / __array_function__ time each call (matmul, the
 elementwise ufuncs, the reductions, concatenate) and name the tinygan function it came from.
 The optimizer steps are timed as wholes. Parts:
 
-    matmuls          every matrix product (and the one-unit outer product D's dx is)
+    matmuls          every matrix product (D's input gradient through its one-unit output
+                     layer, an outer product, is one too: linear_backward's dy @ W.T)
     bias adds        y += b in linear_forward
     bias gradients   db = sum_n dy[n] in linear_backward
     activations      the forward and backward of every activation
-    loss             the loss values and their gradients (softplus, sigmoid, mean)
+    loss             the loss values and their gradients (softplus, sigmoid, mean), timed as
+                     wholes (the losses take np.asarray of the logits, which no subclass survives)
     optimizer        Adam.step on D and on G, all of it (its NumPy calls and its Python)
     other NumPy      anything else NumPy computes (concatenating [x_real; x_fake], ...)
     Python glue      the rest: the iteration's time without instrumentation minus the parts
@@ -41,18 +44,17 @@ if __name__ == "__main__":
     if tuning:  # as for speed.py's workers: NumPy's OpenBLAS picks its own kernel (see speed.md)
         env = {k: v for k, v in os.environ.items() if k not in tuning}
         os.execve(sys.executable, [sys.executable, *sys.argv], env)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
 
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import speed  # noqa: E402
 import workers  # noqa: E402
+from tinygan.questions.common import blas, limit_threads  # noqa: E402
 
 PARTS = ("matmuls", "bias adds", "bias gradients", "activations", "loss", "optimizer",
          "other NumPy", "Python glue")
-ACTIVATION_FUNCTIONS = ("forward", "backward", "_into", "sigmoid", "softplus")
+ACTIVATION_FUNCTIONS = ("forward", "backward", "sigmoid", "softplus")
 
 
 # CPU time of this thread, not wall time: on a shared machine a process that is preempted
@@ -124,7 +126,7 @@ def _classify(name, method, frame):
     if inner == "linear_forward" and name == "add":
         return "bias adds"
     if inner == "linear_backward":
-        return "bias gradients" if method == "reduce" else "matmuls"  # dy * W^T: an outer product
+        return "bias gradients" if method == "reduce" else "matmuls"
     if "ops.py" in files and (inner.endswith(ACTIVATION_FUNCTIONS) or "Activation" in inner):
         return "activations"
     return "other NumPy"
@@ -175,17 +177,53 @@ def untimed(grads):
     return grads
 
 
+def _wrap_all(result):
+    """result with every array in it (also inside tuples and dicts) viewed as Timed."""
+    if isinstance(result, dict):
+        return {k: _wrap_all(v) for k, v in result.items()}
+    if isinstance(result, tuple):
+        return tuple(_wrap_all(r) for r in result)
+    return _wrap(result)
+
+
+class TimedLoss:
+    """A loss whose d and g are timed as wholes, their gradients handed on as Timed arrays
+    (so that the backward passes they start are timed part by part, as the rest)."""
+
+    def __init__(self, loss):
+        self.inner = loss
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def d(self, *args, **kwargs):
+        start = now()
+        result = self.inner.d(*args, **kwargs)
+        CLOCK.add("loss", now() - start)
+        return _wrap_all(result)
+
+    def g(self, *args, **kwargs):
+        start = now()
+        result = self.inner.g(*args, **kwargs)
+        CLOCK.add("loss", now() - start)
+        return _wrap_all(result)
+
+
 class TimedTinygan(speed.Tinygan):
-    """The benchmark's tinygan iteration with the optimizer steps timed as wholes."""
+    """The benchmark's tinygan iteration with the loss and optimizer steps timed as wholes."""
+
+    def __init__(self, G, D, lib=None):
+        super().__init__(G, D, lib)
+        self.loss = TimedLoss(self.loss)
 
     def step(self, x_real, z1, z2):
         x_fake = self.G(z1)
-        _, grads, _ = speed.d_gradients(self.D, self.loss, x_real, x_fake)
+        _, grads, _ = self.lib.d_gradients(self.D, self.loss, x_real, x_fake)
         grads = untimed(grads)
         start = now()
         self.opt_d.step(self.D.params, grads)
         CLOCK.add("optimizer", now() - start)
-        _, grads, _ = speed.g_gradients(self.G, self.D, self.loss, z2)
+        _, grads, _ = self.lib.g_gradients(self.G, self.D, self.loss, z2)
         grads = untimed(grads)
         start = now()
         self.opt_g.step(self.G.params, grads)
@@ -242,9 +280,13 @@ def main(args):
     core = args.core if args.core is not None else max(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {core})
     workers.keep_freed_memory()
-    for name in args.workloads:
-        parts, total, n = profile(name, args.rounds, args.iterations)
-        print(table(name, parts, total, n, args.rounds), flush=True)
+    with limit_threads(1):
+        kernels = "; ".join(f"{b['library']} {b['version']} ({b['kernel']} kernel), {b['threads']} thread(s)"
+                            for b in blas()) or "BLAS unknown"
+        print(f"core {core}; {kernels}", flush=True)
+        for name in args.workloads:
+            parts, total, n = profile(name, args.rounds, args.iterations)
+            print(table(name, parts, total, n, args.rounds), flush=True)
 
 
 if __name__ == "__main__":

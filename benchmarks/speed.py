@@ -1,8 +1,11 @@
 """How fast does tinygan train small GANs, next to PyTorch (eager), JAX (jit) and NumPy's bound?
 
     python benchmarks/speed.py                      # all three workloads, 1 thread, 1 core
-    python benchmarks/speed.py --rounds 15 --workloads digits --profile
+    python benchmarks/speed.py --rounds 15 --workloads digits
     python benchmarks/speed.py --baseline ../main   # also another checkout's tinygan: before/after
+
+Where tinygan's own time goes, part by part, is benchmarks/profile_step.py's job (it imports
+this file's workloads; this file imports nothing from it).
 
 No environment to prepare: the workers get their thread flags, their core and an environment
 without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE from the script itself (for a quick check by hand,
@@ -33,7 +36,8 @@ Each implementation does the same minimal work:
     matmul-only  the iteration's matrix products alone, with the same shapes and memory
                  layouts as tinygan's, into preallocated outputs: the bound NumPy cannot beat.
                  (D's input gradient through its one-unit output layer is an outer product,
-                 N x 1 times 1 x D_in; tinygan and this bound both compute it by broadcasting.)
+                 N x 1 times 1 x D_in: this bound broadcasts it, the faster way; tinygan's
+                 linear_backward writes it as the matmul dy @ W.T, like every other layer.)
     peak         one (1024 x 1024) @ (1024 x 1024) float32 product: this machine's NumPy matmul
                  throughput, the denominator of "% of peak".
 
@@ -51,9 +55,10 @@ Timing: `--rounds` rounds; in each round every implementation runs for about `--
 an order that rotates from round to round, one worker at a time. Reported: median iterations
 per second (wall clock), CPUs used (CPU time / wall time of the worker), the median over
 rounds of the per-round ratio tinygan / peer (so that load from other processes on a shared
-machine hits both sides of a ratio alike), the same ratio per CPU-second, GFLOP/s from the
-matmul FLOPs of one iteration (2 m k n per product), tinygan's fraction of the matmul-only
-bound, and the targets of issue 11 met or missed by how much.
+machine hits both sides of a ratio alike) with its spread (the middle half of the per-round
+ratios, 25th to 75th percentile), the same ratio per CPU-second, GFLOP/s from the matmul
+FLOPs of one iteration (2 m k n per product), tinygan's fraction of the matmul-only bound,
+and the project's speed targets met or missed by how much.
 """
 
 import argparse
@@ -87,7 +92,6 @@ PARSER.add_argument("--torch-adam", choices=("fused", "for-loop"), default="fuse
 PARSER.add_argument("--malloc-default", action="store_true", help="leave glibc malloc's trimming on")
 PARSER.add_argument("--keep-openblas-env", action="store_true",
                     help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE for the workers (default: removed)")
-PARSER.add_argument("--profile", action="store_true", help="also print where tinygan's step time goes")
 PARSER.add_argument("--baseline", metavar="PATH",
                     help="also time the tinygan of another checkout (e.g. main) as 'baseline'")
 PARSER.add_argument("--out", help="also write the report (Markdown) to this file")
@@ -109,7 +113,7 @@ DATA = {
     "wide": "16x16 pixel-font digits centred on a 28x28 canvas, 784-dim",
 }
 
-# Issue 11's targets: (what, peer or bound, minimum, workloads)
+# The project's speed targets: (what, peer or bound, minimum, workloads)
 TARGETS = [("tinygan >= 1.0x JAX jit", "jax", 1.0, ("ring8", "digits")),
            ("tinygan >= 1.2x PyTorch eager", "torch", 1.2, ("ring8", "digits")),
            ("tinygan >= 85 % of the matmul-only bound", "matmul-only", 0.85, ("ring8", "digits", "wide"))]
@@ -272,11 +276,6 @@ class Runner:
         self.impl.sync()
         return tuple({k: np.asarray(v) for k, v in part.items()} for part in self.impl.weights())
 
-    def profile(self, name, rounds):
-        import profile_step
-        parts, total, n = profile_step.profile(name, rounds, 0)
-        return profile_step.table(name, parts, total, n, rounds)
-
 
 def make_tinygan(name):
     G, D, batches = build(name)
@@ -292,7 +291,7 @@ def make_baseline(name, path):
         sys.path.insert(0, path)
     import importlib
     import importlib.util
-    # the steps live in tinygan.steps since the layout of issue 10, in tinygan.gan before it
+    # the steps live in tinygan.steps in today's layout, in tinygan.gan in older checkouts
     steps = "tinygan.steps" if importlib.util.find_spec("tinygan.steps") else "tinygan.gan"
     lib = types.SimpleNamespace(**{name_: getattr(importlib.import_module(module), name_) for module, name_ in (
         (steps, "d_gradients"), (steps, "g_gradients"), ("tinygan.optim", "Adam"),
@@ -440,6 +439,16 @@ def median_ratio(times, a, b, column=0):
     return statistics.median(tb[column] / ta[column] for ta, tb in zip(times[a], times[b]))
 
 
+def ratio_quartiles(times, a, b, column=0):
+    """The 25th and 75th percentiles over rounds of the per-round ratio median_ratio takes the
+    median of: the spread of that ratio on this machine during this run."""
+    ratios = sorted(tb[column] / ta[column] for ta, tb in zip(times[a], times[b]))
+    if len(ratios) < 2:
+        return ratios[0], ratios[0]
+    q = statistics.quantiles(ratios, n=4)
+    return q[0], q[2]
+
+
 def verdict(value, minimum, unit, per_cpu):
     """'met, 1.23x (per CPU-second 1.25x)' or '**missed**: 0.80x, needs +25 % speed (...)'.
 
@@ -511,7 +520,7 @@ def main(args):
 
 
 def run(args, pool, cpus, env_note, notes):
-    speed_rows, bound_rows, checks, profiles, reports = [], [], [], [], {}
+    speed_rows, bound_rows, checks, reports = [], [], [], {}
     achieved = {}   # (target index, workload) -> value
     for name in args.workloads:
         z_dim, g_sizes, _, _, d_sizes, _, batch = WORKLOADS[name]
@@ -534,8 +543,9 @@ def run(args, pool, cpus, env_note, notes):
                 continue
             wall = statistics.median(t for t, _ in times[impl])
             cpus_used = statistics.median(c / t for t, c in times[impl])
+            low, high = ratio_quartiles(times, "tinygan", impl)
             speed_rows.append([name, impl, f"{1 / wall:.1f}", f"{cpus_used:.2f}",
-                               f"{median_ratio(times, 'tinygan', impl):.2f}x",
+                               f"{median_ratio(times, 'tinygan', impl):.2f}x ({low:.2f}-{high:.2f})",
                                f"{median_ratio(times, 'tinygan', impl, column=1):.2f}x",
                                f"{flops / wall / 1e9:.1f}", f"{100 * flops / wall / 1e9 / peak_gflops:.0f} %"])
         mm = statistics.median(t for t, _ in times["matmul-only"])
@@ -547,8 +557,6 @@ def run(args, pool, cpus, env_note, notes):
             if other in times:
                 achieved[i, name] = (median_ratio(times, "tinygan", other), median_ratio(times, "tinygan", other, 1))
         print(f"{name}: done", flush=True)
-        if args.profile:
-            profiles.append(pool["tinygan"]("profile", name, 5))
 
     target_rows = []
     for i, (what, other, minimum, names) in enumerate(TARGETS):
@@ -563,7 +571,7 @@ def run(args, pool, cpus, env_note, notes):
             else:
                 cells.append(f"no target: {100 * wall:.0f} %" if other == "matmul-only" else f"no target: {wall:.2f}x")
         target_rows.append([what, *cells])
-    head = ["workload", "implementation", "it/s", "CPUs used", "tinygan's speed / its (wall)",
+    head = ["workload", "implementation", "it/s", "CPUs used", "tinygan's speed / its (wall; middle half of rounds)",
             "same, per CPU-second", "GFLOP/s", "% of matmul peak"]
     tables = [markdown(["target", *args.workloads], target_rows),
               markdown(head, speed_rows),
@@ -571,8 +579,6 @@ def run(args, pool, cpus, env_note, notes):
                         "tinygan % of bound", "peak GFLOP/s"], bound_rows)]
     text = "\n".join(header) + "\n\n" + "\n\n".join(tables) + "\n\n" + "\n".join(checks)
     text += f"\nload average at end {os.getloadavg()[0]:.1f}\n"
-    if profiles:
-        text += "\n" + "\n\n".join(profiles) + "\n"
     return text
 
 

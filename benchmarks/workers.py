@@ -18,6 +18,12 @@ touch another's. Every worker
 Only one worker computes at a time; the others wait on their pipe.
 """
 
+if __name__ == "__main__":     # not a command of its own: speed.py imports this file
+    import argparse
+    argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                            epilog="speed.py imports it: python benchmarks/speed.py --help").parse_args()
+    raise SystemExit("workers.py is a part of benchmarks/speed.py; run that (python benchmarks/speed.py --help)")
+
 import multiprocessing
 import os
 import platform

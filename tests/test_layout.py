@@ -211,3 +211,30 @@ def test_drawing_leaves_the_users_backend_and_rcparams_alone(tmp_path):
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert (tmp_path / "s.png").stat().st_size > 0 and (tmp_path / "a.gif").stat().st_size > 0
+
+
+def benchmark_import_graph(folder):
+    """{module: {benchmark modules it imports}} among folder/*.py, read with ast (imports
+    inside functions count too: a lazy import still makes a cycle of responsibilities)."""
+    paths = sorted(folder.glob("*.py"))
+    own = {p.stem for p in paths}
+    graph = {}
+    for p in paths:
+        names = set()
+        for node in ast.walk(ast.parse(p.read_text(), str(p))):
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+        graph[p.stem] = names & own - {p.stem}
+    return graph
+
+
+def test_the_benchmarks_have_no_import_cycle():
+    folder = ROOT.parent / "benchmarks"
+    if not folder.is_dir():
+        pytest.skip("no benchmarks/ folder beside the package (an installed package)")
+    graph = benchmark_import_graph(folder)
+    # the reader sees the imports that are there (speed.py runs its workers through workers.py)
+    assert any(graph.values()), graph
+    assert find_cycle(graph) is None

@@ -211,3 +211,44 @@ def test_a_bounded_generator_keeps_the_data_units():
     t = Trainer(Config(data="digits", g_output="tanh", steps=1, eval_every=0))
     assert t.center is None and t.scale == 1.0
     assert np.abs(t.sample(50, np.random.default_rng(0))).max() <= 1.0
+
+
+# ----------------------------------------------------------------------------- BLAS threads
+
+def blas_threads():
+    from threadpoolctl import threadpool_info
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+def test_blas_runs_on_the_trainers_threads_inside_train_and_as_before_after(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    import tinygan.gan as gan
+
+    inside = {}
+
+    def look(trainer, row):
+        inside.setdefault(trainer.threads, set()).update(blas_threads())
+
+    def evaluate_samples(*args, **kwargs):
+        inside.setdefault("evaluate", set()).update(blas_threads())
+        return real(*args, **kwargs)
+
+    real = gan.evaluate_samples
+    monkeypatch.setattr(gan, "evaluate_samples", evaluate_samples)
+    with threadpool_limits(limits=2, user_api="blas"):       # the user's own setting: 2
+        if blas_threads() != {2}:
+            pytest.skip(f"this BLAS cannot be set to 2 threads (it reports {blas_threads()})")
+        for threads in (1, None):
+            t = Trainer(**{**TINY, "steps": 3, "eval_every": 0}, threads=threads)
+            t.train(callback=look)
+            assert blas_threads() == {2}                     # put back after train() returns
+        Trainer(**{**TINY, "steps": 1}, threads=1).evaluate(record=False)
+        assert blas_threads() == {2}
+    assert inside == {1: {1}, None: {2}, "evaluate": {1}}
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, "2", True])
+def test_bad_thread_counts_are_refused(threads):
+    with pytest.raises(ValueError, match="threads must be an integer >= 1"):
+        Trainer(**TINY, threads=threads)

@@ -5,7 +5,6 @@ The cluster tests need Dask distributed (the test extra installs it); without it
 skipped, saying so.
 """
 
-import functools
 import subprocess
 import sys
 import textwrap

@@ -7,6 +7,7 @@ the argument, says what is allowed and shows what it got.
     fraction(name, value)              a number in [0, 1)
     integer(name, value, minimum, maximum)   an int (not a bool) in [minimum, maximum]
     choice(what, value, allowed)       one of a fixed set of names
+    check_threads(threads)             None or a thread count >= 1
 
 Used by the optimizers, the data sets, Config and the questions' experiments, so the same mistake
 reads the same wherever it is made.
@@ -61,6 +62,11 @@ def choice(what, value, allowed):
     if value not in allowed:
         raise ValueError(f"unknown {what} {value!r}; allowed: {', '.join(map(str, allowed))}")
     return value
+
+
+def check_threads(threads):
+    """None (leave BLAS's own setting) or an integer >= 1: how many threads BLAS may use."""
+    return None if threads is None else integer("threads", threads, minimum=1)
 
 
 class UsageError(Exception):

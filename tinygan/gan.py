@@ -15,8 +15,10 @@ import dataclasses
 import math
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from tinygan import penalties
+from tinygan.checks import check_threads
 from tinygan.config import Config, lr_factor
 from tinygan.data import get_dataset
 from tinygan.data.base import scale as data_scale
@@ -136,11 +138,17 @@ class Trainer:
     divides by the data's std in the same way. to_model and to_data convert. A generator
     with a bounded output (g_output tanh or sigmoid, for images in their range) keeps the
     data's own units whatever standardize says.
+
+    threads: BLAS threads inside train() and evaluate(); default 1, the fastest for these
+    small matrices (a second thread costs more to hand work to than it saves, and on a busy
+    machine far more); None leaves BLAS's own setting. It is how the run is computed, not
+    what: not part of the Config, though the last bits can depend on it.
     """
 
-    def __init__(self, config=None, **overrides):
+    def __init__(self, config=None, threads=1, **overrides):
         config = dataclasses.replace(config or Config(), **overrides).validate()
         self.config = config
+        self.threads = check_threads(threads)
         self.dtype = np.dtype(config.dtype)
         self.data = get_dataset(config.data, **config.data_options)
         self.rng = np.random.default_rng(config.seed)
@@ -337,19 +345,21 @@ class Trainer:
 
         Every eval_every steps the distribution metrics are computed and appended to
         self.evaluations; `callback(trainer, row)` is called after every step (a progress
-        line, a checkpoint: see tinygan.app). Raises DivergenceError, naming the step, on
-        NaN or inf; the state it starts from (a resumed checkpoint) is checked first.
+        line, a checkpoint: see tinygan.app). BLAS runs on self.threads threads throughout.
+        Raises DivergenceError, naming the step, on NaN or inf; the state it starts from (a
+        resumed checkpoint) is checked first.
         """
         steps = max(self.config.steps - self.step, 0) if steps is None else int(steps)
         if steps:
             self.check_finite()
-        for _ in range(steps):
-            row = self.train_step()
-            every = self.config.eval_every
-            if every and self.step % every == 0:
-                self.evaluate()
-            if callback is not None:
-                callback(self, row)
+        with threadpool_limits(limits=self.threads, user_api="blas"):
+            for _ in range(steps):
+                row = self.train_step()
+                every = self.config.eval_every
+                if every and self.step % every == 0:
+                    self.evaluate()
+                if callback is not None:
+                    callback(self, row)
         return self.history
 
     def evaluate(self, n=None, record=True):
@@ -361,7 +371,7 @@ class Trainer:
         self.check_finite()
         rng = np.random.default_rng([self.config.seed, self.step, 1])
         n = n or self.config.eval_samples
-        with np.errstate(all="ignore"):
+        with threadpool_limits(limits=self.threads, user_api="blas"), np.errstate(all="ignore"):
             samples = self.sample(n, rng)
             if not all_finite(samples):         # finite weights whose samples overflow
                 raise DivergenceError(self.step, "G's samples hold NaN or inf")

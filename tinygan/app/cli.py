@@ -34,7 +34,6 @@ from tinygan.gan import DivergenceError
 from tinygan.losses import LOSSES
 from tinygan.optim import OPTIMIZERS
 from tinygan.app.progress import Progress, eval_text
-from tinygan.questions.common import limit_threads
 
 EXIT_USAGE = 2
 EXIT_PIPE = 141    # 128 + SIGPIPE: what a Unix tool killed by a closed pipe returns
@@ -361,9 +360,9 @@ def cmd_evaluate(args):
         raise UsageError(str(err)) from None
     n = args.samples or trainer.config.eval_samples
     evaluation_fits(trainer.config, trainer.data.dim, n)
+    trainer.threads = _threads(args)
     try:
-        with limit_threads(_threads(args)):
-            result = trainer.evaluate(n=n, record=False)
+        result = trainer.evaluate(n=n, record=False)
     except DivergenceError as err:     # finite weights whose samples overflow
         raise UsageError(f"{path}: its generator's weights are finite but its samples at "
                          f"step {trainer.step} are not ({err.what}): they overflow, so they "

@@ -255,12 +255,13 @@ def _run(config, out, resume, steps, progress, figures, threads, status):
     ckpt, frames_path = out / "checkpoint.npz", out / FRAMES
     if resume:
         trainer = checkpoint.load(ckpt)
+        trainer.threads = threads
         if steps is not None and steps > trainer.config.steps:
             trainer.config.steps = steps   # resuming may extend the run
         frames = load_frames(frames_path, upto=trainer.step)
         save = _Saver(out, trainer.step)
     else:
-        trainer = Trainer(config)
+        trainer = Trainer(config, threads=threads)
         frames = []
         save = _Saver(out, None)
         save.checkpoint(trainer)   # step 0: the folder takes a checkpoint before any work

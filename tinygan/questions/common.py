@@ -32,7 +32,7 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from tinygan.checks import integer
+from tinygan.checks import check_threads
 from tinygan.questions.report import COLUMNS, HEADINGS, tally
 
 __all__ = ["Claim", "Checks", "over_seeds", "spread", "COLUMNS", "row", "format_table",
@@ -131,17 +131,6 @@ def row(quantity, **cells):
 # thread count and the same BLAS kernel.
 
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def check_threads(threads):
-    """None (leave BLAS alone) or an integer >= 1; else ValueError."""
-    if threads is None:
-        return None
-    try:
-        return integer("threads", threads, minimum=1)
-    except ValueError:
-        raise ValueError(f"threads must be an integer >= 1, or None to leave BLAS's own "
-                         f"setting alone; got {threads!r}") from None
 
 
 @contextlib.contextmanager

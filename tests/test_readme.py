@@ -3,7 +3,8 @@
     at most 120 lines       the rest belongs in docs/ (a front page that scrolls on is a log)
     no issue numbers        "issue 12", "issues 11 and 12", "#12": a reader has no tracker
     every path it names     tinygan/..., benchmarks/..., docs/..., notebooks/..., tests/...
-                            exists in the repository (a glob must match at least one file)
+                            exists in the repository (a glob must match at least one file);
+                            so does every path the pages of docs/ name
 
 The checks read the text with plain regular expressions; the tests at the bottom feed them
 made-up READMEs, so each check is shown to fail on what it is meant to catch.
@@ -97,6 +98,18 @@ def test_every_path_the_readme_names_exists():
     entries = map_entries(text)
     assert "tinygan/gan.py" in entries and "tinygan/app/" in entries, entries
     assert missing(named + entries) == []
+
+
+# Paths in docs/ that name a file of another repository, not of this one.
+ELSEWHERE = {"notebooks/DiracGAN.ipynb"}    # LMescheder/GAN_stability, cited in docs/references.md
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "docs").glob("*.md")) or ["none"])
+def test_every_path_a_docs_page_names_exists(page):
+    if not (ROOT / "docs" / page).exists():
+        pytest.skip("no docs/ beside the tests (an installed package?)")
+    named = paths_named((ROOT / "docs" / page).read_text())
+    assert missing([p for p in named if p not in ELSEWHERE]) == []
 
 
 # ----------------------------------------------------------------------------- the checks fail

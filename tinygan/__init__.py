@@ -6,16 +6,16 @@ The front door: everything a first program needs is importable from here.
     trainer = Trainer(Config(data="ring", steps=2000))
     trainer.train()
 
-The package has three floors; each imports only from the floors below it:
+The engine, what a learner reads, is the top level; around it, one folder per kind of work.
+Who may import whom (tests/test_layout.py reads every import statement and enforces it):
 
-    engine    ops, mlp, losses, optim, penalties, double_backprop, gradcheck, checks,
-              config, steps (d_gradients, g_gradients), unrolled, hvp, gan (Trainer),
-              metrics, checkpoint, data/
-    lab/      the experiments behind the questions (saturation, parallel_lines, games,
-              blind, landscape, sweep)
-    app/      the command line, run folders, the HTML report; checker/ grades exercises
-
-plots/ draws figures from plain arrays and imports nothing else of tinygan.
+    the engine   ops, mlp, losses, optim, penalties, double_backprop,    imports the engine only
+                 steps, hvp, unrolled, config, gan (the Trainer),
+                 metrics, gradcheck, checks; data/ (data sets by name)
+    plots/       drawing only: arrays in, figures out                    plots only
+    questions/   the six demos, their experiments, the tour's report     engine, plots, questions
+    exercises/   the ten exercises' templates and their checker          engine, questions, exercises
+    app/         the `tinygan` command, run folders, checkpoints         anything
 """
 
 __version__ = "0.1.0"

@@ -1,4 +1,9 @@
-"""Check a student's answers to the exercises against the library itself.
+"""The ten exercises, and a checker that grades a student's answers against the library itself.
+
+The exercises ship inside the package (templates/, package data), from a linear layer's
+backward pass to the mode-coverage metric; `tinygan exercise init DIR` writes them out with
+the teacher's page (README.md) and test_exercises.py. This folder imports only the engine,
+tinygan.questions (the bilinear game of exercise 9) and itself.
 
     tinygan exercise init exercises            # write the exercises into ./exercises
     tinygan exercise list
@@ -39,7 +44,8 @@ The package, one idea per module:
     worker.py        that process: imports the file, runs its functions, sends the answers
     wire.py          what crosses between the two: plain values and arrays, no pickle
     command.py       the `tinygan exercise` subcommand
-    templates/       the exercise files, the teacher's page and test_exercises.py (package data)
+    templates/       ex01_linear_backward.py ... ex10_mode_coverage.py, the teacher's page
+                     README.md and test_exercises.py (package data)
 """
 
 from tinygan.exercises.bilinear import check_bilinear

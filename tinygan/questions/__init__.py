@@ -10,9 +10,22 @@
     Q5 loss_curves             how to read D and G loss curves
     Q6 why_d_sees_g            why D must be trained on G's samples
 
-Each module has run(quick, out) -> a result dict (tinygan.questions.common) and main(argv). They
-live in the package so that `pip install` alone is enough to run them; demos/*.py in a clone
-are thin wrappers around them. The sources of every number: docs/references.md.
+Each demo module has run(quick, out) -> a result dict (tinygan.questions.common) and
+main(argv), so `python -m tinygan.questions.NAME` runs it as `tinygan demo NAME` does. They
+live in the package so that `pip install` alone is enough to run them. The sources of every
+paper's number: docs/references.md in a clone.
+
+The experiments behind the demos, and what they share:
+
+    saturation       Q1: Goodfellow's generator costs; a frozen G against a fresh D
+    parallel_lines   Q2: JS and W1 on WGAN's parallel lines, and generators started far away
+    games            Q4: the bilinear game x*y and the Dirac-GAN
+    blind            Q6: a Trainer whose D never sees G's samples
+    landscape        D on a lattice over the data: snapshots, D's peak, Q6's maps
+    sweep, store     seeded runs on local processes or a Dask cluster, each kept once on disk
+    common           checks and claims, numbers over seeds, limit_threads, the process pool
+    report, tour     the tour and its one-page HTML report
+    registry         the demos' names, in the questions' order
 """
 
 from tinygan.questions.registry import NAMES, TOUR, load

@@ -22,8 +22,8 @@ GOOD, BAD = "#2ca02c", "#d62728"
 def plot_remedies_side_by_side(columns, reference, n_modes, path=None, title=None):
     """Modes captured and the high-quality share per data set, one column per configuration.
 
-    columns: list of {"title": str, "verdict": True / False / None (shown as 'held', 'not
-    held' or nothing), "series": {data: {"x": (T,) budget %, "modes": (seeds, T),
+    columns: list of {"title": str, "verdicts": [(text, True / False / None), ...] (shown as
+    'text: held' or 'text: not held'; None: not shown), "series": {data: {"x": (T,) budget %, "modes": (seeds, T),
     "hq": (seeds, T) in %}}}. reference: the same "series" dict of the base, drawn in grey in
     every column. n_modes: {data: K}. Rows: for each data set, modes then high quality.
     """
@@ -54,20 +54,19 @@ def plot_remedies_side_by_side(columns, reference, n_modes, path=None, title=Non
                 if c == 0:
                     ax.set_ylabel(f"{data}\n{'modes' if key == 'modes' else 'high quality %'}", fontsize=9)
                 ax.tick_params(labelsize=8)
-        verdict = col.get("verdict")
-        head = col["title"]
-        axes[0, c].set_title(head, fontsize=9, loc="left")
-        if verdict is not None:
-            axes[0, c].text(0.98, 0.06, "held" if verdict else "not held", transform=axes[0, c].transAxes,
-                            ha="right", va="bottom", fontsize=8.5, fontweight="bold",
-                            color=GOOD if verdict else BAD)
+        axes[0, c].set_title(col["title"], fontsize=9, loc="left")
+        for i, (text, held) in enumerate(v for v in col.get("verdicts", ()) if v[1] is not None):
+            axes[-1, c].annotate(f"{text}: {'held' if held else 'not held'}", (0.5, 0), xycoords="axes fraction",
+                                 xytext=(0, -30 - 12 * i), textcoords="offset points", ha="center", va="top",
+                                 fontsize=8.5, fontweight="bold", color=GOOD if held else BAD,
+                                 annotation_clip=False)
         axes[-1, c].set_xlabel("% of the CPU budget", fontsize=8.5)
         axes[-1, c].xaxis.set_major_locator(ticker.FixedLocator([0, 50, 100]))
     handles = [plt.Line2D([], [], color="#9a9a9a", lw=1.8, label="the base (mean), for reference"),
                plt.Line2D([], [], color=NEUTRAL, lw=2.2, label="this column: mean of the seeds"),
                plt.Line2D([], [], color=NEUTRAL, lw=0.8, alpha=0.4, label="one seed"),
                plt.Line2D([], [], color=NEUTRAL, lw=0.8, ls=":", label="all modes")]
-    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8.5)
+    fig.legend(handles=handles, loc="outside upper center", ncol=4, fontsize=8.5)
     if title:
         fig.suptitle(title)
     if path is not None:

@@ -459,15 +459,18 @@ def run(quick=False, out=OUT, jobs=None, benchmark_dir=None):
             for d in DATASETS:
                 if one[d]:
                     p += (f"On the {d} alone, by the same margins: "
-                          + ", ".join(f"{LABEL[k].lstrip('+ ')} ({mean(k, d, 'modes'):.1f} modes, "
-                                      f"{mean(k, d, 'hq'):.0f} %)" for k in one[d]) + ". ")
+                          + ", ".join(f"{LABEL[k].lstrip('+ ')}: {mean(k, d, 'modes'):.1f} modes, "
+                                      f"{mean(k, d, 'hq'):.0f} %" for k in one[d]) + ". ")
             for k in not_helped:
                 st = stored[k]
                 if st:
-                    p += (f"{LABEL[k].lstrip('+ ')} in tinygan's benchmark, on the remedies' preset: "
+                    name = LABEL[k].lstrip('+ ')
+                    p += (f"{name[:1].upper() + name[1:]}, in tinygan's stored benchmark (on its own "
+                          "preset, another base): "
                           + ", ".join(f"{d} {m:g} modes / {h:g} % ({w})" for d, (m, h, w) in st.items()) + ". ")
-        p += ("The default recipe " + ("fixes it on both data sets" if checks.held("default_fixes")
-                                       else "does not reach the bar for 'fixed' here")
+        p += ("The default recipe " + ("beats the base on both data sets and " if checks.held("default_helps")
+                                       else "does not beat the base on both data sets and ")
+              + ("fixes it" if checks.held("default_fixes") else "does not reach the bar for 'fixed' here")
               + ": " + ", ".join(f"{d} {mean('default', d, 'modes'):.1f} modes at {mean('default', d, 'hq'):.0f} %"
                                  for d in DATASETS) + ". ")
     s.append(p)

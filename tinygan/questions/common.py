@@ -33,9 +33,9 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from tinygan.checks import check_threads
-from tinygan.questions.report import COLUMNS, HEADINGS, tally
+from tinygan.questions.report import COLUMNS, HEADINGS, QUICK_STATE, tally
 
-__all__ = ["Claim", "Checks", "over_seeds", "spread", "COLUMNS", "row", "format_table",
+__all__ = ["Claim", "Checks", "QUICK_STATE", "over_seeds", "spread", "COLUMNS", "row", "format_table",
            "print_result", "demo_main", "tally", "limit_threads", "blas", "default_jobs", "imap", "pmap"]
 
 # The columns a demo's table may use, in the order they are shown (tinygan.questions.report):
@@ -72,6 +72,16 @@ class Checks:
         self.items.append({"kind": "claim", "name": name, "says": c.says, "reason": c.reason,
                            "measured": str(measured), "held": held})
         return held
+
+    def not_at_quick_size(self, name, why):
+        """Record that the declared claim `name` was not evaluated: the quick size cannot show it.
+
+        Counted apart from held, failed and not measured (tally's "quick"), so a quick run
+        never reports a budget-limited claim as failed. `why`: what the quick run measured or lacks.
+        """
+        self.claim(name, None, why)
+        self.items[-1]["state"] = QUICK_STATE
+        return None
 
     def self_check(self, name, held, says, measured):
         """Record a self-check: tinygan's closed form against tinygan's computation."""
@@ -241,6 +251,8 @@ def checks_text(items):
         lines.append(f"  FAILED {i['name']}: {i['says']} -- measured {i['measured']}")
     for i in t["unmeasured"]:
         lines.append(f"  not measured {i['name']}: {i['measured']}")
+    if t["quick"]:
+        lines.append(f"  {QUICK_STATE} ({len(t['quick'])}): " + ", ".join(i["name"] for i in t["quick"]))
     lines.append(f"self-checks (tinygan's closed forms against its own computation): "
                  f"{t['passed']} of {t['self_checks']} passed"
                  + ("" if not t["self_failed"] else ", FAILED: "

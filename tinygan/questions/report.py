@@ -160,14 +160,21 @@ def run_page_frame(path, caption="", height=960):
             f"<figcaption>{html.escape(label)}</figcaption></figure>")
 
 
+# A claim the quick size cannot show (its budget is too short): counted apart, never as failed.
+QUICK_STATE = "not evaluated at quick size"
+
+
 def tally(items):
-    """Claims held, failed (by item), not measured; self-checks passed and failed."""
+    """Claims held, failed (by item), not measured, not evaluated at quick size ("quick");
+    self-checks passed and failed."""
     claims = [i for i in items if i.get("kind") == "claim"]
     measured = [i for i in claims if i.get("held") is not None]
     selfs = [i for i in items if i.get("kind") == "self-check"]
+    unmeasured = [i for i in claims if i.get("held") is None]
     return {"claims": len(measured), "held": sum(bool(i["held"]) for i in measured),
             "failed": [i for i in measured if not i["held"]],
-            "unmeasured": [i for i in claims if i.get("held") is None],
+            "unmeasured": [i for i in unmeasured if i.get("state") != QUICK_STATE],
+            "quick": [i for i in unmeasured if i.get("state") == QUICK_STATE],
             "self_checks": len(selfs), "passed": sum(bool(i["held"]) for i in selfs),
             "self_failed": [i for i in selfs if not i["held"]]}
 
@@ -205,7 +212,7 @@ def _table(rows):
 def _check_item(i, kind):
     if i["held"] is None:
         mark, cls = "–", "muted"
-        word = "not measured"
+        word = i.get("state") or "not measured"
     elif i["held"]:
         mark, cls = "✓", "good"
         word = "held" if kind == "claim" else "passed"
@@ -227,6 +234,8 @@ def _checks(items):
         head += "; failed: " + ", ".join(i["name"] for i in t["failed"])
     if t["unmeasured"]:
         head += f"; {len(t['unmeasured'])} not measured in this run"
+    if t["quick"]:
+        head += f"; {len(t['quick'])} {QUICK_STATE}"
     parts.append(f'<p><b class="{"bad" if t["failed"] else "good"}">{_esc(head)}.</b> Claims are '
                  "experimental: each could fail, and its threshold was fixed, with its reason, before "
                  "the run.</p>")
@@ -309,6 +318,8 @@ def _tally_table(sections):
         failed = ", ".join(i["name"] for i in t["failed"]) or "none"
         if t["unmeasured"]:
             failed += f" ({len(t['unmeasured'])} not measured)"
+        if t["quick"]:
+            failed += f" ({len(t['quick'])} {QUICK_STATE})"
         seeds = s.get("seeds")
         rows.append(f'<tr><td>{link}</td><td data-label="claims held">{t["held"]} of {t["claims"]}</td>'
                     f'<td data-label="failed" class="{"bad" if t["failed"] else ""}">{_esc(failed)}</td>'

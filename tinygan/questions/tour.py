@@ -56,6 +56,8 @@ def _status(items):
         text += " (FAILED: " + ", ".join(i["name"] for i in t["failed"]) + ")"
     if t["unmeasured"]:
         text += f", {len(t['unmeasured'])} not measured"
+    if t["quick"]:
+        text += f", {len(t['quick'])} not evaluated at quick size"
     return text + f"; self-checks {t['passed']}/{t['self_checks']}"
 
 

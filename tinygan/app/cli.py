@@ -260,6 +260,8 @@ def cmd_train(args):
                 if not args.resume or _is_dir(out):   # no folder to resume: _resume_plan says so
                     hold.enter_context(claim_folder(out, create=not args.resume))
             if args.resume:
+                if _is_dir(out):
+                    check_folder(out, resume=True)      # its run files are plain files
                 start, total = _resume_plan(args, out)
             else:
                 check_folder(out, overwrite=args.overwrite)

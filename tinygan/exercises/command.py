@@ -131,14 +131,11 @@ def cmd_check(args):
     if args.path is not None:
         _student_file(args.path, EXERCISES[numbers[0]])
     try:
+        guard.prepare()     # first: the installed files verified, then all the checks import
         _hypothesis()
-    except RuntimeError as err:
+    except (guard.InstallChanged, RuntimeError) as err:     # RuntimeError: no Hypothesis
         raise _usage(str(err)) from None
     folder = None if args.path is not None else _folder(args)
-    try:
-        guard.prepare()     # before any student code runs: imports, and the installed files
-    except guard.InstallChanged as err:
-        raise _usage(str(err)) from None
     failed = 0
     for number in numbers:
         e = EXERCISES[number]

@@ -235,7 +235,10 @@ class Worker:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        for pid in _strays(self.proc.pid, self._inodes):
+        # the session is looked for only while the worker is not yet reaped (its pid, the
+        # session's id, cannot have been reused); pipe holders are ours whenever found
+        leader = self.proc.pid if self.proc.returncode is None else None
+        for pid in _strays(leader, self._inodes):
             try:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -387,7 +390,7 @@ def _strays(leader, inodes):
         try:
             with open(f"/proc/{pid}/stat", "rb") as f:
                 fields = f.read().rsplit(b")", 1)[1].split()
-            if int(fields[4]) == leader:        # after the name: state, ppid, pgrp, session
+            if leader is not None and int(fields[4]) == leader:   # after the name: state, ppid, pgrp, session
                 found.append(pid)
                 continue
             for fd in os.listdir(f"/proc/{pid}/fd"):

@@ -16,8 +16,11 @@ refuses to grade, naming the changed file.
 
 What this cannot do: a package installed in editable mode or run from a clone has no recorded
 hashes, so its files are taken as they are; files Python runs at start-up that no RECORD lists
-(a new .pth file, sitecustomize.py) are not looked for; and anyone with the teacher's account
-can edit what the teacher runs, including this file.
+(a new .pth file, sitecustomize.py) are not looked for; the compiled bytecode beside a source
+(__pycache__/*.pyc, which no RECORD hashes) is not compared with it, so a forged .pyc would
+run; a changed file that Python ran before this check (numpy's own start-up modules, imported
+with tinygan) has already run; and anyone with the teacher's account can edit what the
+teacher runs, including this file.
 """
 
 import base64

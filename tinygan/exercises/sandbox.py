@@ -48,8 +48,8 @@ What it cannot do: this is not a security boundary between users. The student's 
 as the user running the checker, so it can read and delete that user's files, use the
 network, leave a process behind that closed its pipes and left the session, and edit any
 file that user can write, including a tinygan installed in editable mode or run from a clone
-(which have no RECORD to compare with) and files Python runs at start-up (.pth files,
-sitecustomize.py). A teacher grading untrusted files should run the checker under an account
+(which have no RECORD to compare with), compiled bytecode (__pycache__) and files Python runs
+at start-up (.pth files, sitecustomize.py): guard.py lists what its check does not cover. A teacher grading untrusted files should run the checker under an account
 that cannot write the install, or in a container.
 """
 

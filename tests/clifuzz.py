@@ -34,6 +34,8 @@ def disk(folder):
             seen[rel] = ("link", os.readlink(path))
         elif path.is_dir():
             seen[rel] = ("dir", path.stat().st_mode)
+        elif not path.is_file():        # a FIFO or a device: never read (a FIFO would block)
+            seen[rel] = ("special", path.stat().st_mode)
         else:
             try:
                 seen[rel] = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mode)

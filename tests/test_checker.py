@@ -473,6 +473,12 @@ def test_timeout_takes_positive_seconds(capsys, tmp_path):
         assert status == 2 and "positive number of seconds" in err and len(err.strip().splitlines()) == 1
 
 
+def test_memory_takes_mebibytes_of_at_least_64(capsys, tmp_path):
+    for value in ("0", "63", "-1", "lots", "nan"):
+        status, _, err = run(capsys, "check", "1", "--memory", value)
+        assert status == 2 and "MiB of memory" in err and len(err.strip().splitlines()) == 1
+
+
 def test_setup_cfg_ships_every_template_in_the_wheel():
     import configparser
     import fnmatch

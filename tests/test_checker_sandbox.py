@@ -9,6 +9,7 @@ an input returned as the answer, an rng that moves on, objects kept in the worke
 """
 
 import os
+import site
 import subprocess
 import sys
 import textwrap
@@ -305,3 +306,203 @@ def test_the_worker_sends_back_plain_values_only(tmp_path):
         """)
     assert "y should be an array of shape" in results[0].hint and "got Secret" in results[0].hint, \
         results[0].hint
+
+
+# ============================================================================ nothing the file touches decides
+
+RIGHT_9 = """
+    from tinygan.questions.games import alternating_gd, simultaneous_gd, simultaneous_radius
+    """
+
+
+def test_writing_into_t_cannot_make_a_wrong_radius_pass(tmp_path):
+    """Exercise 9 used to compute the right radii from the very `t` the file had zeroed."""
+    results = check(tmp_path, 9, """
+        import numpy as np
+        from tinygan.questions.games import alternating_gd, simultaneous_gd
+
+        def simultaneous_radius(r0, eta, t):
+            t[...] = 0
+            return np.full(t.shape, float(r0))
+        """)
+    verdict = {r.name: r.passed for r in results}
+    assert verdict["simultaneous_radius: r0 (1 + eta^2)^(t/2)"] is False, checker.format_results(results)
+    right = check(tmp_path, 9, RIGHT_9)
+    assert all(r.passed for r in right), checker.format_results(right)
+
+
+def test_while_grading_the_checker_imports_nothing_new(tmp_path):
+    """Every module the checks need is loaded before the student's file runs, so a planted
+    copy (secrets.py in the current folder, an edited numpy/random/__init__.py) is never read:
+    right answers and untouched templates, through every check, ask for no new module."""
+    from tinygan.exercises import guard
+    files = {3: RIGHT[3], 4: RIGHT[4], 9: RIGHT_9, **LIBRARY}
+    files.update({n: checker.template(checker.EXERCISES[n].filename).decode()
+                  for n in checker.EXERCISES if n not in files})
+    del guard.REFUSED[:]
+    for number, source in files.items():
+        results = check(tmp_path, number, source)
+        assert all(r.passed for r in results) or all(r.todo for r in results), \
+            checker.format_results(results)
+    assert guard.REFUSED == []
+
+
+def test_an_import_while_grading_is_refused_so_a_check_fails_rather_than_passes():
+    from tinygan.exercises import guard
+    with guard.sealed():
+        with pytest.raises(ImportError, match="may not import"):
+            __import__("tinygan_module_that_does_not_exist")
+    guard.REFUSED.remove("tinygan_module_that_does_not_exist")
+
+
+PLANT_SECRETS = '''
+import os, sysconfig
+# the real secrets module, then every later result passes
+exec(open(os.path.join(sysconfig.get_paths()["stdlib"], "secrets.py")).read())
+import tinygan.exercises.core as _core
+_init = _core.Result.__init__
+def _passing(self, name, passed, *args, **kwargs):
+    _init(self, name, True, *args, **kwargs)
+_core.Result.__init__ = _passing
+'''
+
+
+def test_a_secrets_py_planted_in_the_current_folder_changes_no_result(tmp_path):
+    """Under `python -m tinygan` the current folder is on sys.path: a wrong answer that drops
+    secrets.py there used to make the same run report every check passed."""
+    (tmp_path / checker.EXERCISES[3].filename).write_text(
+        f"import numpy as np\nopen('secrets.py', 'w').write({PLANT_SECRETS!r})\n" + textwrap.dedent(NAIVE_3))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "tinygan", "exercise", "check", "3", "--dir", "."]
+    first = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert (tmp_path / "secrets.py").exists()
+    assert first.returncode == 1 and "5 passed, 3 failed" in first.stdout, first.stdout + first.stderr
+    assert "overflow" in first.stdout
+    second = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert second.returncode in (1, 2), second.stdout + second.stderr
+    assert "8 passed" not in second.stdout and "Traceback" not in second.stdout + second.stderr
+
+
+def _fake_install(folder, name="fakepkg"):
+    """A package `name` in folder, with the dist-info and RECORD a wheel install leaves."""
+    import base64
+    import hashlib
+    (folder / name).mkdir()
+    files = {f"{name}/__init__.py": b"VALUE = 1\n", f"{name}/more.py": b"def f():\n    return 2\n"}
+    info = folder / f"{name}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    record = []
+    for rel, data in files.items():
+        (folder / rel).write_bytes(data)
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{rel},sha256={digest},{len(data)}")
+    (info / "RECORD").write_text("\n".join(record + [f"{name}-1.0.dist-info/RECORD,,"]) + "\n")
+    return folder / name
+
+
+def test_an_installed_file_that_differs_from_its_record_is_named(tmp_path, monkeypatch):
+    from tinygan.exercises import guard
+    package = _fake_install(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    guard.verify_install(["fakepkg"])                   # as installed: nothing to say
+    with open(package / "more.py", "a") as f:
+        f.write("import tinygan.exercises.core\n")       # the student's appended line
+    with pytest.raises(guard.InstallChanged) as err:
+        guard.verify_install(["fakepkg"])
+    assert str(package / "more.py") in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_poisoned_install_makes_the_command_refuse_to_grade_in_one_line(tmp_path):
+    """A copy of Hypothesis with one line appended, first on the path: exit 2, one line."""
+    import shutil
+    import hypothesis
+    source = Path(hypothesis.__file__).resolve().parents[1]
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copytree(source / "hypothesis", site / "hypothesis")
+    info = next(source.glob("hypothesis-*.dist-info"))
+    shutil.copytree(info, site / info.name)
+    with open(site / "hypothesis" / "core.py", "a") as f:
+        f.write("\nRESULTS_ALWAYS_PASS = True\n")
+    write(tmp_path, 3, NAIVE_3)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
+    run = subprocess.run([sys.executable, "-m", "tinygan", "exercise", "check", "3", "--dir", "."],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stdout + run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "hypothesis" in lines[0] and "core.py" in lines[0], run.stderr
+    assert "passed" not in run.stdout
+
+
+# ============================================================================ the worker's limits
+
+def test_a_detached_grandchild_holding_the_pipes_cannot_hang_the_checker(tmp_path):
+    """fork, setsid, sleep: the checker used to wait for ever on the pipe the grandchild held.
+    Now the verdict comes within the time limit plus a few seconds and the grandchild is gone."""
+    pid_file = tmp_path / "grandchild.pid"
+    source = f"""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                open({str(pid_file)!r}, "w").write(str(os.getpid()))
+                time.sleep(600)
+            os._exit(0)
+        """
+    source = textwrap.dedent(source) + textwrap.dedent(RIGHT[3])
+    start = time.monotonic()
+    results = check(tmp_path, 3, source, timeout=4)
+    assert time.monotonic() - start < 4 + 10
+    assert all(r.passed for r in results), checker.format_results(results)
+    pid = int(pid_file.read_text())
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the grandchild {pid} still runs")
+
+
+def test_escape_sequences_in_an_exception_cannot_paint_the_report(tmp_path):
+    results = check(tmp_path, 3, '''
+        def softplus(x):
+            raise ValueError("\\x1b[2K\\x1b[1A[PASS] softplus \\u202e")
+        ''')
+    report = checker.format_results(results)
+    assert "\x1b" not in report and "\u202e" not in report and "\\x1b[2K" in report, report
+    assert not results[0].passed
+
+
+def test_a_4_gib_allocation_fails_against_the_memory_limit(tmp_path):
+    results = check(tmp_path, 3, RIGHT[3].replace(
+        "return np.logaddexp(0.0, x)", "return np.logaddexp(0.0, x) + np.ones(2**29)[0] - 1.0"))
+    report = checker.format_results(results)
+    assert not results[0].passed and "out of memory" in results[0].hint, report
+    assert "2048 MiB" in results[0].hint and "--memory" in results[0].hint
+
+
+def test_the_worker_runs_isolated_with_its_limits(tmp_path, monkeypatch):
+    """No current folder or user site on its path, -I set, and hard limits on memory and CPU."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "probe.py"
+    path.write_text(textwrap.dedent("""
+        import os, resource, site, sys
+        import numpy as np
+
+        def limits():
+            return np.array(resource.getrlimit(resource.RLIMIT_AS) + resource.getrlimit(resource.RLIMIT_CPU))
+
+        def where():
+            return [os.getcwd(), sys.flags.isolated, sys.flags.no_user_site] + sys.path
+        """))
+    from tinygan.exercises.sandbox import Worker
+    with Worker(timeout=5, memory=512) as worker:
+        module = worker.load(path)
+        assert module.limits().tolist() == [512 * 2**20] * 2 + [15, 15]
+        cwd, isolated, no_user_site, *paths = module.where()
+    assert isolated == 1 and no_user_site == 1
+    assert cwd not in paths and "" not in paths and str(tmp_path) not in paths
+    assert site.getusersitepackages() not in paths

@@ -275,3 +275,38 @@ def test_evaluation_fits_refuses_what_evaluate_cannot_hold():
     with pytest.raises(UsageError, match=r"evaluating --samples 1000000000000 needs ~"):
         cli.evaluation_fits(config, 2, 10**12)
     assert np.isfinite(memory_needed(config, 2)[0])
+
+
+# ----------------------------------------------------------------------------- the Python API refuses like the CLI
+
+@pytest.mark.parametrize("field, value, words", [
+    ("g_lr", "0.1", ["g_lr must be a number", "'0.1'", "str"]),
+    ("smooth", "0", ["smooth must be a number"]),
+    ("g_hidden", 8, ["g_hidden must be a list", "int"]),
+    ("d_hidden", "128", ["d_hidden must be a list"]),
+    ("data", np.zeros(3), ["data must be a string", "ndarray"]),
+    ("data", np.zeros(10_000), ["data must be a string", "..."]),
+    ("data_options", 5, ["data_options must be a dict"]),
+    ("standardize", "yes", ["standardize must be true or false"]),
+    ("loss", 3, ["loss must be a string"]),
+])
+def test_a_config_field_of_the_wrong_type_is_named(field, value, words):
+    """These used to fail inside the comparison or the loop that first touched the value."""
+    with pytest.raises(ValueError) as err:
+        Config(**{field: value}).validate()
+    message = str(err.value)
+    assert "\n" not in message and len(message) < 200, message
+    for word in words:
+        assert word in message, message
+
+
+@pytest.mark.parametrize("n", [-1, 0, 2.5, "5", float("nan"), True, None, np.float64(3.0)])
+def test_sample_refuses_what_is_not_a_count_of_samples(n):
+    trainer = Trainer(Config(g_hidden=(8,), d_hidden=(8,), batch_size=8))
+    with pytest.raises(ValueError, match=r"sample\(n\): n is how many samples to draw, an integer >= 1"):
+        trainer.sample(n)
+
+
+def test_sample_takes_python_and_numpy_integers():
+    trainer = Trainer(Config(g_hidden=(8,), d_hidden=(8,), batch_size=8))
+    assert trainer.sample(3).shape == trainer.sample(np.int64(3)).shape == (3, 2)

@@ -439,3 +439,150 @@ def test_an_unreadable_checkpoint_is_called_unreadable_not_corrupt(tmp_path):
         for p in folder.iterdir():
             p.unlink()
         folder.rmdir()
+
+
+# ----------------------------------------------------------------------------- nothing written through a link
+
+def _lock_cases(tmp_path):
+    precious = tmp_path / "mine.txt"
+    precious.write_text("a user's file\n")
+    return precious, {
+        "a symbolic link to a user's file": lambda lock: lock.symlink_to(precious),
+        "a hard link to a user's file": lambda lock: os.link(precious, lock),
+        "a symbolic link to /dev/null": lambda lock: lock.symlink_to("/dev/null"),
+        "a FIFO": lambda lock: os.mkfifo(lock),
+        "a folder": lambda lock: lock.mkdir(),
+        "a dangling symbolic link": lambda lock: lock.symlink_to(tmp_path / "nowhere"),
+    }
+
+
+@pytest.mark.skipif(os.name != "posix", reason="links and FIFOs")
+@pytest.mark.parametrize("resume", [False, True])
+def test_a_lock_that_is_not_a_plain_file_is_refused_and_never_written_through(tmp_path, resume):
+    """The lock used to be opened following links: a link to a user's file was truncated and
+    got a pid written into it, and a FIFO or /dev/null gave a traceback."""
+    precious, cases = _lock_cases(tmp_path)
+    if resume:
+        attempt(["train", "--out", "R", *FAST], tmp_path).success()
+    for k, (label, make) in enumerate(cases.items()):
+        out = tmp_path / "R" if resume else tmp_path / f"run{k}"
+        out.mkdir(exist_ok=True)
+        lock = out / run_folder.LOCK
+        make(lock)
+        argv = ["train", "--out", out.name, "--resume"] if resume else ["train", "--out", out.name, *FAST]
+        attempt(argv, tmp_path, watch=out).clean_failure(str(Path(out.name) / run_folder.LOCK),
+                                                         "never writes through").unchanged()
+        assert precious.read_text() == "a user's file\n", label
+        (lock.rmdir if lock.is_dir() and not lock.is_symlink() else lock.unlink)()
+
+
+def test_a_stale_lock_is_written_over_not_truncated(tmp_path):
+    """A lock left by a killed run (a regular file, one name) is taken; its record is
+    written over from the start, the file is never truncated."""
+    out = tmp_path / "X"
+    out.mkdir()
+    (out / run_folder.LOCK).write_text('{"pid": 1, "host": "old", "started": "long ago"}' + " " * 500)
+    with run_folder.claim_folder(out) as claim:
+        text = (out / run_folder.LOCK).read_text()
+        assert json.JSONDecoder().raw_decode(text)[0]["pid"] == os.getpid()
+        assert len(text) >= 500
+        assert str(os.getpid()) in run_folder._holder_text(claim._fd)
+
+
+# ----------------------------------------------------------------------------- one line, nothing removed
+
+def test_a_256_character_folder_name_is_one_line(tmp_path):
+    name = "a" * 256
+    attempt(["train", "--out", name, *FAST], tmp_path).clean_failure("too long").unchanged()
+    attempt(["train", "--out", name, "--resume"], tmp_path).clean_failure().unchanged()
+    attempt(["evaluate", name], tmp_path).clean_failure().unchanged()
+    attempt(["evaluate", f"{name}/checkpoint.npz"], tmp_path).clean_failure().unchanged()
+
+
+@pytest.mark.parametrize("name", ["history.csv", "metrics.json", "checkpoint.npz", "frames.npz"])
+@pytest.mark.parametrize("flag", ["--overwrite", "--resume"])
+def test_a_run_file_that_is_a_folder_is_refused_before_anything_is_removed(tmp_path, name, flag):
+    """--overwrite used to delete checkpoint.npz, then fail with IsADirectoryError on a
+    history.csv that was a folder."""
+    attempt(["train", "--out", "X", *FAST], tmp_path).success()
+    path = tmp_path / "X" / name
+    path.unlink(missing_ok=True)        # (frames.npz: these runs draw no frames)
+    path.mkdir()
+    (path / "inside").write_text("kept")
+    argv = ["train", "--out", "X", flag] + (FAST if flag == "--overwrite" else [])
+    attempt(argv, tmp_path).clean_failure(str(Path("X") / name), "a folder").unchanged()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="FIFOs")
+def test_a_run_file_that_is_a_fifo_is_refused_before_anything_is_removed(tmp_path):
+    attempt(["train", "--out", "X", *FAST], tmp_path).success()
+    (tmp_path / "X" / "history.csv").unlink()
+    os.mkfifo(tmp_path / "X" / "history.csv")
+    attempt(["train", "--out", "X", "--overwrite", *FAST], tmp_path).clean_failure(
+        "not a regular file").unchanged()
+
+
+# ----------------------------------------------------------------------------- a run can be finished
+
+LAST_FILES = ["training.gif", "run.html", "metrics.json", "history.csv", "samples.png", "curves.png"]
+
+
+def test_a_run_stopped_while_drawing_is_finished_by_resume_byte_identical(tmp_path, monkeypatch):
+    """Stopped while drawing figures (files missing, a temp file left by a SIGKILL): --resume
+    used to say "nothing to do". Now it writes what is missing, from the same data: every
+    file byte-identical to the uninterrupted run's, metrics.json included when it was there."""
+    with_figures(monkeypatch)
+    attempt(["train", "--out", "whole", *SHORT], tmp_path).success()
+    whole = tmp_path / "whole"
+    for lost in (["training.gif", "run.html"], ["training.gif", "run.html", "samples.png", "curves.png"],
+                 ["history.csv", "run.html"]):
+        cut = tmp_path / "cut"
+        subprocess.run(["cp", "-r", str(whole), str(cut)], check=True)
+        for name in lost:
+            (cut / name).unlink()
+        summary = json.loads((cut / "metrics.json").read_text())
+        del summary["figures"]          # metrics.json as written before the figures
+        (cut / "metrics.json").write_text(json.dumps(summary, indent=2))
+        (cut / ".training.gif.k2j3h4g5.tmp.gif").write_bytes(b"half a gif")
+        done = attempt(["train", "--out", "cut", "--resume"], tmp_path).success()
+        assert "lacked" in done.out, done.out
+        assert not _temps(cut)
+        for name in LAST_FILES + ["checkpoint.npz", "frames.npz"]:
+            if name != "metrics.json":
+                assert (cut / name).read_bytes() == (whole / name).read_bytes(), (lost, name)
+        got, want = (json.loads((d / "metrics.json").read_text()) for d in (cut, whole))
+        assert {k: v for k, v in got.items() if k != "figures"} == \
+            {k: v for k, v in want.items() if k != "figures"}
+        assert got["figures"].keys() == want["figures"].keys()
+        attempt(["train", "--out", "cut", "--resume"], tmp_path).clean_failure("nothing to do")
+        subprocess.run(["rm", "-r", str(cut)], check=True)
+
+
+def test_a_finished_run_without_metrics_json_gets_one_that_says_its_timings_are_unknown(tmp_path,
+                                                                                         monkeypatch):
+    with_figures(monkeypatch)
+    attempt(["train", "--out", "X", *SHORT], tmp_path).success()
+    (tmp_path / "X" / "metrics.json").unlink()
+    (tmp_path / "X" / "run.html").unlink()
+    attempt(["train", "--out", "X", "--resume"], tmp_path).success()
+    summary = json.loads((tmp_path / "X" / "metrics.json").read_text())
+    assert summary["train_seconds"] is None and summary["step"] == 4 and "figures" in summary
+    assert (tmp_path / "X" / "run.html").is_file()
+
+
+# ----------------------------------------------------------------------------- the API refuses like the CLI
+
+def test_resuming_with_another_config_is_refused_naming_the_fields(tmp_path):
+    from tinygan.config import Config
+    config = Config(steps=4, batch_size=32, g_hidden=(8,), d_hidden=(8,), eval_every=2, eval_samples=100)
+    run.run_training(config, tmp_path / "X", figures=False)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "X").iterdir()}
+    other = Config(**{**config.to_dict(), "g_lr": 0.01, "loss": "hinge", "steps": 8})
+    with pytest.raises(ValueError) as err:
+        run.run_training(other, tmp_path / "X", resume=True, figures=False)
+    for named in ("g_lr (saved 0.001, given 0.01)", "loss (saved 'nonsaturating', given 'hinge')",
+                  "steps (saved 4, given 8)"):
+        assert named in str(err.value)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "X").iterdir()} == before
+    extended = Config(**{**config.to_dict(), "steps": 6})
+    assert run.run_training(extended, tmp_path / "X", resume=True, steps=6, figures=False)["step"] == 6

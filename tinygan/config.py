@@ -11,6 +11,7 @@ The defaults of Config are the best recipe found by benchmarks/modes.py.
 import copy
 import dataclasses
 import math
+import numbers
 
 from tinygan.checks import choice, fraction, integer, nonnegative, number, positive
 from tinygan.losses import get_loss
@@ -28,6 +29,8 @@ UNROLL_ORDERS = ("first", "second")
 # critic steps per G step G hardly moves. Unrolling: Metz et al. use up to 10 steps.
 MAX_D_STEPS = 1000
 MAX_UNROLL = 100
+KINDS = {str: ("a string", str), float: ("a number", numbers.Real), bool: ("true or false", bool),
+         tuple: ("a list", (tuple, list)), dict: ("a dict of options", dict)}
 
 
 def option(default, help):
@@ -86,6 +89,11 @@ class Config:
 
     def validate(self):
         """Raise ValueError naming the first bad field and what is allowed."""
+        for f in dataclasses.fields(self):      # each field's kind first (integer() checks the ints)
+            kind, types, value = *KINDS.get(f.type, ("", object)), getattr(self, f.name)
+            if not isinstance(value, types):
+                shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+                raise ValueError(f"{f.name} must be {kind}, got {shown} (of type {type(value).__name__})")
         # the components check their own settings: the loss family, the activations, the
         # optimizer and its options
         number("smooth", self.smooth, lambda v: 0 <= v < 1, "in [0, 1) (the real target becomes 1 - smooth)")
@@ -98,8 +106,6 @@ class Config:
         choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         choice("noise_schedule", self.noise_schedule, NOISE_SCHEDULES)
         choice("unroll_order", self.unroll_order, UNROLL_ORDERS)
-        if not isinstance(self.standardize, bool):
-            raise ValueError(f"standardize must be true or false, got {self.standardize!r}")
         for name in ("z_dim", "batch_size", "eval_samples", "pack"):
             integer(name, getattr(self, name), minimum=1)
         integer("d_steps", self.d_steps, 1, MAX_D_STEPS, " (critic steps per G step; WGAN uses 5)")

@@ -231,6 +231,8 @@ class Trainer:
     def sample(self, n, rng=None):
         """n generated samples, shape (n, data dim), in the data's units, from g_params; with
         `rng`, the trainer's stream is untouched."""
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"sample(n): n is how many samples to draw, an integer >= 1; got {n!r}")
         rng = self.rng if rng is None else rng
         return self.to_data(self.G(rng.standard_normal((n, self.config.z_dim), dtype=self.dtype),
                                    self.g_params))

@@ -24,6 +24,7 @@ import math
 import os
 import re
 import signal
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -200,9 +201,13 @@ def _fail(path, text):
 def _open_zip(path):
     """The file opened as a zip, or a CheckpointError saying why it cannot be."""
     path = Path(path)
-    if not path.exists():
-        raise CheckpointError(f"no checkpoint file at {path}")
-    if not path.is_file():
+    try:
+        st = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise CheckpointError(f"no checkpoint file at {path}") from None
+    except OSError as err:      # a name too long, a link loop, no permission on a folder
+        raise CheckpointError(f"{path}: cannot read ({err.strerror or err})") from None
+    if not stat.S_ISREG(st.st_mode):
         raise CheckpointError(f"{path} is not a file: give a checkpoint (.npz) file")
     try:
         f = open(path, "rb")

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from tinygan import __version__, exercises, questions
 from tinygan.checks import UsageError
-from tinygan.app.folder import (FolderInUse, RunFolderError, check_folder, claim_folder,
+from tinygan.app.folder import (FRAMES, FolderInUse, RunFolderError, check_folder, claim_folder,
                                 run_files)
-from tinygan.app.run import SaveError, Terminated, run_training
+from tinygan.app.run import SaveError, Terminated, load_frames, missing, run_training
 from tinygan.app.memory import check_run_fits, fits_in_memory, memory_needed
 from tinygan.app.checkpoint import CheckpointError, load
 from tinygan.config import Config, lr_factor, presets
@@ -256,9 +256,11 @@ def cmd_train(args):
                 out = hold.enter_context(_free_folder(config.data)).out
             else:
                 out = Path(args.out)
-                if not args.resume or out.is_dir():   # no folder to resume: _resume_plan says so
+                if not args.resume or _is_dir(out):   # no folder to resume: _resume_plan says so
                     hold.enter_context(claim_folder(out, create=not args.resume))
             if args.resume:
+                if _is_dir(out):
+                    check_folder(out, resume=True)      # its run files are plain files
                 start, total = _resume_plan(args, out)
             else:
                 check_folder(out, overwrite=args.overwrite)
@@ -285,9 +287,13 @@ def cmd_train(args):
         print(f"tinygan: terminated (SIGTERM); every file in {out} is whole", file=sys.stderr)
         return 143    # 128 + SIGTERM, what a process killed by it returns
     final = summary["final"]
-    done, step = summary["steps_this_run"], summary["step"]
-    resumed = f" (resumed at step {step - done}, now at {step})" if done != step else ""
-    print(f"trained {done} steps in {summary['train_seconds']:.1f} s{resumed}")
+    if "finished" in summary:
+        print(f"the run was at its last step ({summary['step']}) but lacked "
+              f"{', '.join(summary['finished'])}: written from its checkpoint and frames.npz")
+    else:
+        done, step = summary["steps_this_run"], summary["step"]
+        resumed = f" (resumed at step {step - done}, now at {step})" if done != step else ""
+        print(f"trained {done} steps in {summary['train_seconds']:.1f} s{resumed}")
     print("final: " + (eval_text(final) or json.dumps(final)))
     for name, path in summary.get("figures", {}).items():
         print(f"  {name:<8} {path}")
@@ -301,7 +307,9 @@ def _resume_plan(args, out):
 
     Only --steps (a total) and --threads may be given: the rest is the saved configuration.
     No --steps: the run's own total. A smaller total than the run's is refused, and so is
-    one the run has already reached: there would be nothing to do.
+    one the run has already reached: there would be nothing to do, unless the run lacks files
+    a finished run holds (it was stopped while writing them): then (step, step), and
+    run_training writes what is missing.
     """
     given = ["--" + f.name.replace("_", "-") for f in dataclasses.fields(Config)
              if f.name not in ("steps", "data_options") and getattr(args, f.name, None) is not None]
@@ -317,6 +325,10 @@ def _resume_plan(args, out):
         raise UsageError(str(err)) from None
     step, planned = saved.step, saved.config.steps
     total = planned if args.steps is None else args.steps
+    if total <= step and total == planned:
+        frames = load_frames(out / FRAMES, upto=step)
+        if missing(saved, out, frames):   # stopped while writing its last files: finish it
+            return step, step
     if total <= step:
         raise UsageError(f"nothing to do: the run is at step {step} of {planned}; "
                          f"give --steps T > {step} to extend it (--steps is the run's total)")
@@ -344,12 +356,20 @@ def _say_extension(config, step, total):
               file=sys.stderr)
 
 
+def _is_dir(path):
+    """Whether path is a folder; a path the system cannot even look up is a UsageError."""
+    try:
+        return path.is_dir()
+    except OSError as err:      # a name too long, no permission on a folder on the way
+        raise UsageError(f"cannot look at {path}: {err.strerror or err}") from None
+
+
 def cmd_evaluate(args):
     if args.samples is not None and args.samples < 1:
         raise UsageError(f"--samples must be >= 1 (generated samples to evaluate; give no "
                          f"--samples for the run's own number), got {args.samples}")
     path = Path(args.checkpoint)
-    if path.is_dir():
+    if _is_dir(path):
         if not (path / "checkpoint.npz").is_file():
             raise UsageError(f"{path} is a folder with no checkpoint.npz in it; give a run folder "
                              f"(tinygan train --out) or a checkpoint file")

@@ -5,7 +5,9 @@
         ...                               # train and write
 
 The claim is an exclusive flock on the folder's lock file .tinygan.lock, which says who holds
-it (pid, host, start time). Why flock and not exclusive creation (O_CREAT | O_EXCL) of a lock
+it (pid, host, start time). The lock file is opened without following a symbolic link and
+must be a regular file with one name; it is written over, never truncated: a lock that is a
+link to a user's file, a hard link, a FIFO or a device is refused with one line, untouched. Why flock and not exclusive creation (O_CREAT | O_EXCL) of a lock
 file: the kernel releases a flock when its process ends, however it ends (SIGKILL, a crash,
 a power cut), so a lock is never stale and nobody is ever told to delete one by hand; an
 exclusively created file outlives a killed run and then refuses every later one. Taking a
@@ -20,6 +22,7 @@ import errno
 import json
 import os
 import socket
+import stat
 import tempfile
 import threading
 import time
@@ -31,6 +34,7 @@ FRAMES = "frames.npz"
 RUN_FILES = ("checkpoint.npz", "history.csv", "metrics.json", "samples.png", "curves.png",
              "training.gif", "run.html", FRAMES, "digits.png")
 LOCK = ".tinygan.lock"
+RECORD_BYTES = 256          # the holder's record, padded with spaces: the file is never truncated
 PROBE = "tinygan-probe"   # .tinygan-probe.<random>.tmp: created and removed at once
 
 try:                        # POSIX; elsewhere a folder is not locked (documented in claim_folder)
@@ -57,7 +61,7 @@ def _holder_text(fd):
     for _ in range(20):      # the holder writes it just after taking the lock: wait a moment
         text = os.pread(fd, 4096, 0).decode("utf-8", "replace")
         try:
-            who = json.loads(text)
+            who = json.JSONDecoder().raw_decode(text)[0]
             return f"pid {who['pid']} on {who['host']}, started {who['started']}"
         except (ValueError, KeyError, TypeError):
             time.sleep(0.05)
@@ -129,9 +133,9 @@ def claim_folder(out, create=True):
     if str(out) == "":   # Path("") would be the current folder
         raise RunFolderError("the run folder's path is empty; give a folder path")
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise RunFolderError(f"{out} is a file; give a folder path (it is created if missing)")
     try:
+        if out.exists() and not out.is_dir():
+            raise RunFolderError(f"{out} is a file; give a folder path (it is created if missing)")
         if create:
             out.mkdir(parents=True, exist_ok=True)
         st = os.stat(out)
@@ -164,11 +168,22 @@ def claim_folder(out, create=True):
 def _lock(out):
     """The file descriptor of out/.tinygan.lock, exclusively locked by this process."""
     path = out / LOCK
+    flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     while True:
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            fd = os.open(path, flags, 0o666)
         except OSError as err:
+            if err.errno == errno.ELOOP or os.path.islink(path):
+                raise RunFolderError(_not_a_lock(path, "a symbolic link")) from None
+            if err.errno in (errno.EISDIR, errno.ENXIO, errno.EOPNOTSUPP):
+                raise RunFolderError(_not_a_lock(path, "not a regular file")) from None
             raise RunFolderError(_folder_problem(out, err)) from None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+            os.close(fd)
+            what = "not a regular file" if not stat.S_ISREG(st.st_mode) else \
+                f"a file with {st.st_nlink} names (a hard link)"
+            raise RunFolderError(_not_a_lock(path, what))
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -181,7 +196,7 @@ def _lock(out):
             raise RunFolderError(f"cannot lock {out} ({err.strerror}): its file system does "
                                  f"not support locks; choose a folder on another") from None
         try:
-            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+            same = os.fstat(fd).st_ino == os.lstat(path).st_ino
         except FileNotFoundError:
             same = False
         if same:
@@ -189,9 +204,13 @@ def _lock(out):
         os.close(fd)         # its holder removed it as we opened it: take the new one
     started = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
     record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": started})
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, record.encode("utf-8"), 0)
+    os.pwrite(fd, record.encode("utf-8").ljust(RECORD_BYTES), 0)    # written over, never truncated
     return fd
+
+
+def _not_a_lock(path, what):
+    return (f"{path} is {what}, so it cannot be this folder's lock (a run never writes through "
+            f"it); remove {path} if nothing else needs it, or choose another folder")
 
 
 def _probe(out):
@@ -211,8 +230,21 @@ def run_files(out):
 
 def check_folder(out, resume=False, overwrite=False):
     """RunFolderError if `out` holds a run (any of RUN_FILES) and neither resume nor overwrite
-    says what to do with it. Meaningful only under the folder's claim (claim_folder)."""
+    says what to do with it, or if one of those names is not a regular file (a folder, a
+    FIFO, a broken link): then nothing may be read or removed. Meaningful only under the
+    folder's claim (claim_folder)."""
     found = run_files(out)
+    for name in found:      # before anything is read or removed: only regular files
+        path = Path(out) / name
+        try:
+            st = os.stat(path)
+        except OSError as err:
+            raise RunFolderError(f"{path} cannot be looked at ({err.strerror or err}: a broken "
+                                 f"symbolic link?); remove it or choose another folder") from None
+        if not stat.S_ISREG(st.st_mode):
+            what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            raise RunFolderError(f"{path} is {what}, where a run keeps its {name}; nothing was "
+                                 f"changed: move it away or choose another folder")
     if found and not resume and not overwrite:
         raise RunFolderError(f"{out} already holds a run ({', '.join(found)}); --resume "
                              f"continues it, --overwrite replaces it, or choose another --out")

@@ -178,24 +178,27 @@ def _drawn(save, path, draw, *args, **kwargs):
     return str(path)
 
 
-def _figures(trainer, out, frames, save):
-    """Draw the run's figures into `out`, each atomically (through `save`); return {name: path}."""
+def _figures(trainer, out, frames, save, only=None):
+    """Draw the run's figures into `out`, each atomically (through `save`); return {name: path}.
+    only: the file names to draw (None: all); the others are named but left as they are."""
     rng = np.random.default_rng([trainer.config.seed, trainer.step, 2])
     title = f"{trainer.config.data}, {trainer.config.loss} loss"
-    paths = {"curves": _drawn(save, out / "curves.png", tp.plot_curves, trainer.history,
-                              trainer.evaluations, title=title, loss=trainer.config.loss)}
+
+    def drawn(name, *args, **kwargs):
+        path = out / name
+        return _drawn(save, path, *args, **kwargs) if only is None or name in only else str(path)
+
+    paths = {"curves": drawn("curves.png", tp.plot_curves, trainer.history,
+                             trainer.evaluations, title=title, loss=trainer.config.loss)}
     if trainer.data.dim in (1, 2):
-        paths["samples"] = _drawn(save, out / "samples.png", tp.plot_snapshot,
-                                  snapshot(trainer, rng=rng))
+        paths["samples"] = drawn("samples.png", tp.plot_snapshot, snapshot(trainer, rng=rng))
         if frames:
             every = -(-len(frames) // GIF_FRAMES)   # counted back from the last frame: it is always in
-            paths["gif"] = _drawn(save, out / "training.gif", tp.animate,
-                                  frames[len(frames) - 1::-every][::-1])
+            paths["gif"] = drawn("training.gif", tp.animate, frames[len(frames) - 1::-every][::-1])
     if getattr(trainer.data, "templates", None) is not None:
         size = int(round(math.sqrt(trainer.data.dim)))
-        paths["digits"] = _drawn(save, out / "digits.png", tp.plot_image_grid,
-                                 trainer.sample(64, rng), size,
-                                 title=f"generated digits, step {trainer.step}")
+        paths["digits"] = drawn("digits.png", tp.plot_image_grid, trainer.sample(64, rng), size,
+                                title=f"generated digits, step {trainer.step}")
     return paths
 
 
@@ -227,7 +230,81 @@ def run_training(config, out, resume=False, steps=None, progress=None, figures=T
             for name in run_files(out):
                 (out / name).unlink()
         checkpoint.remove_stale_temps(out, set(RUN_FILES) | {PROBE})
+        if resume:
+            saved = checkpoint.load(out / "checkpoint.npz")
+            _same_config(config, saved.config, steps)
+            if saved.step >= max(saved.config.steps, steps or 0):
+                return _finish(saved, out, figures, status)
         return _run(config, out, resume, steps, progress, figures, threads, status)
+
+
+def _same_config(config, saved, steps):
+    """Refuse (ValueError, naming the fields) a config given to resume that is not the saved
+    one; config None means the saved one. Its steps may differ when `steps` says the same."""
+    if config is None:
+        return
+    given, kept = config.to_dict(), saved.to_dict()
+    differ = [k for k in kept if given.get(k) != kept[k] and not (k == "steps" and given[k] == steps)]
+    if differ:
+        shown = ", ".join(f"{k} (saved {kept[k]!r}, given {given.get(k)!r})" for k in differ[:4])
+        more = f" and {len(differ) - 4} more" if len(differ) > 4 else ""
+        raise ValueError(f"resume=True continues the saved configuration, and the config given "
+                         f"differs in {shown}{more}; pass config=None (or the saved one), and "
+                         f"steps=T to extend the run")
+
+
+def missing(trainer, out, frames):
+    """The files a finished run at `out` should hold but lacks (history, metrics, figures,
+    the page), given its trainer and frames; metrics.json counts as missing while it does
+    not list the figures."""
+    want = ["history.csv", "metrics.json", "curves.png", "run.html"]
+    if trainer.data.dim in (1, 2):
+        want += ["samples.png"] + (["training.gif"] if frames else [])
+    if getattr(trainer.data, "templates", None) is not None:
+        want.append("digits.png")
+    gone = [name for name in want if not (out / name).is_file()]
+    if "metrics.json" not in gone and "figures" not in _summary(out, trainer.step):
+        gone.append("metrics.json")
+    return gone
+
+
+def _summary(out, step):
+    """metrics.json as written at `step`, or {} if it is missing, unreadable or of another step."""
+    try:
+        summary = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return summary if isinstance(summary, dict) and summary.get("step") == step else {}
+
+
+def _finish(trainer, out, figures, status):
+    """Complete a finished run whose last files were not all written (it was stopped while
+    drawing, say): write what is missing from the checkpoint and frames.npz, which are the
+    same data an uninterrupted run drew from, and leave every file that is there as it is."""
+    frames = load_frames(out / FRAMES, upto=trainer.step) if figures else []
+    gone = missing(trainer, out, frames)
+    save = _Saver(out, trainer.step)
+    if "history.csv" in gone:
+        save(out / "history.csv", write_history, trainer.history, out / "history.csv")
+    summary = _summary(out, trainer.step)
+    if not summary:          # the run's timings went with the file: they are not known
+        summary = {"step": trainer.step, "steps_this_run": None, "train_seconds": None,
+                   "final": trainer.evaluate(record=False), "evaluations": trainer.evaluations,
+                   "config": trainer.config.to_dict(), "threads": None, "blas": blas(),
+                   "checkpoint": str(out / "checkpoint.npz")}
+    metrics = out / "metrics.json"
+    if figures:
+        if status is not None and len(gone) > 1:
+            status("drawing the missing figures...")
+        paths = _figures(trainer, out, frames, save, only=set(gone))
+        page = out / "run.html"
+        if "run.html" in gone:
+            save(page, checkpoint.write_text, page,
+                 render_run_page(frames, trainer.history, trainer.evaluations, run_meta(trainer)))
+        summary["figures"] = {**paths, "page": str(page)}
+    save(metrics, checkpoint.write_text, metrics, strict_json(summary))
+    summary["finished"] = gone
+    return summary
 
 
 class _Saver:

@@ -40,6 +40,7 @@ The package, one idea per module:
     bilinear.py      exercise 9: simultaneous vs alternating GD in the game x*y
     coverage.py      exercise 10: ring centres and mode coverage
     registry.py      the ten exercises; check_module, check_file
+    guard.py         before and while grading: imports done first, installed files verified
     sandbox.py       the student's file in a process of its own: calls, time limit, output
     worker.py        that process: imports the file, runs its functions, sends the answers
     wire.py          what crosses between the two: plain values and arrays, no pickle

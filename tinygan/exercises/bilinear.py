@@ -74,8 +74,8 @@ def check_bilinear(m):
 
     def closed_form(ex):
         r0, t = math.hypot(ex["x"], ex["y"]) + 0.5, np.arange(ex["steps"] + 1)
-        got = _student(m, "simultaneous_radius", r0, ex["eta"], t)
-        want = games.simultaneous_radius(r0, ex["eta"], t)
+        want = games.simultaneous_radius(r0, ex["eta"], t)     # before the call, from our own t
+        got = _student(m, "simultaneous_radius", r0, ex["eta"], t.copy())
         return _compare("simultaneous_radius", got, want, variants=[
             (r0 * (1 + ex["eta"] ** 2) ** t, "each step multiplies the radius by "
              "sqrt(1 + eta^2), not by 1 + eta^2")])

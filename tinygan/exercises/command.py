@@ -5,7 +5,8 @@ which ship inside the package (templates/), into DIR. check and list look in --d
 in ./exercises, else in the current folder (whichever holds exercise files).
 
 check exits with 0 when every check passes, 1 when one fails, and 2 for a usage mistake
-(an unknown exercise number, a missing file, Hypothesis not installed)."""
+(an unknown exercise number, a missing file, Hypothesis not installed) or when it refuses to
+grade (an installed file of numpy, Hypothesis or tinygan was changed: guard.py)."""
 
 import argparse
 from pathlib import Path
@@ -13,7 +14,8 @@ from pathlib import Path
 from tinygan.checks import UsageError
 from tinygan.exercises.core import _hypothesis, format_results
 from tinygan.exercises.registry import EXERCISES, TEMPLATE_FILES, check_file, template
-from tinygan.exercises.sandbox import TIMEOUT
+from tinygan.exercises import guard
+from tinygan.exercises.sandbox import MEMORY, TIMEOUT
 
 INIT = "tinygan exercise init exercises"
 
@@ -43,6 +45,17 @@ def _seconds(text):
     if not 0 < seconds < float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return seconds
+
+
+def _mebibytes(text):
+    try:
+        mib = float(text)
+    except ValueError:
+        mib = float("nan")
+    if not 64 <= mib < 2**40:
+        raise argparse.ArgumentTypeError(f"expected the MiB of memory your code may use, at least "
+                                         f"64 (default {MEMORY}), got {text!r}")
+    return mib
 
 
 def _holds_exercises(folder):
@@ -118,8 +131,9 @@ def cmd_check(args):
     if args.path is not None:
         _student_file(args.path, EXERCISES[numbers[0]])
     try:
+        guard.prepare()     # first: the installed files verified, then all the checks import
         _hypothesis()
-    except RuntimeError as err:
+    except (guard.InstallChanged, RuntimeError) as err:     # RuntimeError: no Hypothesis
         raise _usage(str(err)) from None
     folder = None if args.path is not None else _folder(args)
     failed = 0
@@ -130,7 +144,7 @@ def cmd_check(args):
             where = "" if args.path is not None else f"; `tinygan exercise init {folder}` writes the missing ones"
             raise _usage(f"no file {path}{where}")
         print(f"exercise {number}: {e.title}\nfile: {path}\n")
-        results = check_file(number, path, timeout=args.timeout)
+        results = check_file(number, path, timeout=args.timeout, memory=args.memory)
         print(format_results(results) + ("\n" if len(numbers) > 1 else ""))
         failed += not all(r.passed for r in results)
     if len(numbers) > 1:
@@ -161,5 +175,7 @@ def add_subcommand(subparsers):
     source.add_argument("--path", default=None, help="the file to check, instead of DIR/exNN_*.py")
     check.add_argument("--timeout", type=_seconds, default=TIMEOUT, metavar="SECONDS",
                        help=f"time your code may run per exercise, in all (default {TIMEOUT:g})")
+    check.add_argument("--memory", type=_mebibytes, default=MEMORY, metavar="MIB",
+                       help=f"memory your code may use, in MiB (default {MEMORY})")
     check.set_defaults(func=cmd_check)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])

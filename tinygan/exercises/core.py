@@ -70,6 +70,13 @@ class Report(list):
         self.output, self.cut_from = output, cut_from     # cut_from: bytes printed, if cut
 
 
+def printable(text):
+    """text with every control or invisible formatting character shown as its escape (\\x1b,
+    \\u202e), newlines and tabs kept: student text cannot move the terminal's cursor or
+    repaint the report."""
+    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in str(text))
+
+
 # ============================================================================ calling student code
 
 def _where(err):
@@ -250,14 +257,14 @@ def format_results(results, width=92):
         lines.append(f"[{'PASS' if r.passed else 'FAIL'}] {r.name:<{name_width}}  {error}".rstrip())
         for label, text in (("hint: ", r.hint), ("failing input: ", r.example)):
             if text and not r.passed:
-                lines += textwrap.wrap(label + text, width, initial_indent=" " * 7,
+                lines += textwrap.wrap(label + printable(text), width, initial_indent=" " * 7,
                                        subsequent_indent=" " * 13, break_long_words=False,
                                        break_on_hyphens=False)
     output, cut_from = getattr(results, "output", ""), getattr(results, "cut_from", 0)
     if output:
         more = f" (the first {OUTPUT_CHARS} characters of {cut_from} bytes)" if cut_from else ""
         lines.append(f"your code printed{more}:")
-        lines += ["       | " + line for line in output.rstrip("\n").split("\n")]
+        lines += ["       | " + printable(line) for line in output.rstrip("\n").split("\n")]
     passed = sum(r.passed for r in results)
     todo = sum(r.todo for r in results)
     lines.append(f"{passed} passed, {len(results) - passed} failed"

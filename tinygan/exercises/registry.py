@@ -13,7 +13,7 @@ from tinygan.exercises.coverage import check_coverage
 from tinygan.exercises.layers import check_activations, check_linear, check_mlp
 from tinygan.exercises.losses import check_bce, check_generator_losses
 from tinygan.exercises.regularisers import check_regularisers
-from tinygan.exercises.sandbox import TIMEOUT, ImportFailed, Worker
+from tinygan.exercises.sandbox import MEMORY, TIMEOUT, ImportFailed, Worker
 from tinygan.exercises.training import check_adam, check_gan_steps
 
 
@@ -63,14 +63,14 @@ def check_module(number, module):
     return EXERCISES[number].check(module)
 
 
-def check_file(number, path, timeout=TIMEOUT):
+def check_file(number, path, timeout=TIMEOUT, memory=MEMORY):
     """Check the student's file at `path` in a process of its own -> Report (a list of Results).
 
-    The file's functions run in the worker with `timeout` seconds for the whole exercise; the
-    inputs, the right answers and the verdict come from this process. A file that does not
+    The file's functions run in the worker with `timeout` seconds for the whole exercise and
+    `memory` MiB of address space (None: no limit); the inputs, the right answers and the verdict come from this process. A file that does not
     import, or whose process exits, crashes or times out while importing, is one failed check.
     """
-    with Worker(timeout) as worker:
+    with Worker(timeout, memory) as worker:
         try:
             results = check_module(number, worker.load(path))
         except ImportFailed as err:

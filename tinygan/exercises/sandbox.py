@@ -5,29 +5,59 @@
         module.softplus(x)                                      # runs in the worker; an array back
 
 Why a process: code imported into the checker could replace the checker's functions, its
-reference values or its report, exit with status 0, or hang it. In a worker (worker.py) it
-can do none of that to the checker. The inputs are drawn here, only plain values cross
-(wire.py: arrays, numbers, strings, lists, dicts; no pickle), and the right answers and the
-verdict are computed here, from the arrays that came back. What the student's code can still
-do is answer wrongly, which is what the checks are for. Each file gets its own worker, so
-one exercise cannot change another's result.
+reference values or its report, exit with status 0, or hang it. The inputs are drawn here,
+only plain values cross (wire.py: arrays, numbers, strings, lists, dicts; no pickle), and the
+right answers and the verdict are computed here: every value handed to the student's code is
+a copy, and every right answer comes from the checker's own copy, computed before the call.
+Each file gets its own worker, so one exercise cannot change another's result.
 
 The worker also sends back the state of every argument after each call, and that state is
 copied into the checker's own arguments: an input the student's code wrote into is changed
 here too, an rng it drew from moves on, and an input array returned as the answer comes back
-as that very array. So the checks see what they would see in-process.
+as that very array. So the checks see what they would see in-process (and can say "you wrote
+into dy"), while the right answers never depend on it.
+
+What it defends against:
+  - a file that exits (sys.exit, os._exit), crashes, loops, prints megabytes or writes to the
+    checker's channel: one failed check saying what happened;
+  - a file that rebinds the checker's or the library's functions: that happens in the
+    worker, whose answers are only ever compared here;
+  - a file that plants modules for the checker (a secrets.py in the current folder, lines
+    added to an installed file): everything the checks import is imported before the file
+    runs, and while grading the checker may import nothing new (guard.py); the worker starts
+    with -I (no current folder, no user site, no PYTHON* variables) and only the folders of
+    tinygan and numpy added to its path; installed files of numpy, Hypothesis and tinygan
+    that differ from their wheel's RECORD stop the checker before it grades;
+  - a file that spawns processes: the worker leads its own session; on timeout and at the
+    end its process group, every process of its session and every process still holding
+    one of its pipes are killed, the pipes are read without blocking, and the verdict comes
+    within the time limit plus GRACE seconds whatever was spawned;
+  - a file that allocates or computes without end: the worker's address space is capped at
+    `memory` MiB (MEMORY by default) and its CPU time at the time limit plus CPU_SLACK
+    seconds, both as hard limits it cannot raise;
+  - text meant for the terminal: the printed output and every exception message are shown
+    with control characters escaped, so no escape sequence can repaint the report.
 
 Limits: the student's code may run for `timeout` seconds per exercise in all (the checker's
 own work is not counted), its printed output is kept up to OUTPUT_CHARS characters, and a
 message may be MAX_BYTES long. A worker that exits, crashes, overruns its time or sends a
 malformed message is lost: the call that was running, and every later call, fails with one
-line saying what happened. This is not a security sandbox: the student's code can still do
-whatever the user running the checker can (read and delete files, use the network).
+line saying what happened.
+
+What it cannot do: this is not a security boundary between users. The student's code runs
+as the user running the checker, so it can read and delete that user's files, use the
+network, leave a process behind that closed its pipes and left the session, and edit any
+file that user can write, including a tinygan installed in editable mode or run from a clone
+(which have no RECORD to compare with), compiled bytecode (__pycache__) and files Python runs
+at start-up (.pth files, sitecustomize.py): guard.py lists what its check does not cover. A teacher grading untrusted files should run the checker under an account
+that cannot write the install, or in a container.
 """
 
 import json
+import math
 import os
 import queue
+import select
 import signal
 import subprocess
 import sys
@@ -37,44 +67,74 @@ from pathlib import Path
 
 import numpy as np
 
-from tinygan.exercises.core import OUTPUT_CHARS, StudentError, WorkerLost
+from tinygan.exercises import guard
+from tinygan.exercises.core import OUTPUT_CHARS, StudentError, WorkerLost, printable
 from tinygan.exercises.wire import WireError, decode, encode, frame, read_frame
 from tinygan.losses import GANLoss
 from tinygan.mlp import MLP
 
 TIMEOUT = 60.0      # seconds of the student's code per exercise: generous for any honest answer
+MEMORY = 2048       # MiB of address space the worker may map: ~10x what numpy and an honest answer need
+CPU_SLACK = 10      # CPU seconds the worker may use beyond the time limit (its own imports, the wire)
+GRACE = 3.0         # seconds to wait for a worker to end after its channel is closed
 
-BOOT = ("import json, sys; sys.path[:0] = json.loads(sys.argv[1]); "
-        "from tinygan.exercises.worker import main; main()")
+BOOT = ("import json, sys; config = json.loads(sys.argv[1]); sys.path[:0] = config['paths']; "
+        "from tinygan.exercises.worker import main; main(config)")
+
+# One BLAS thread: a predictable address space under the memory limit, and CPU time that
+# matches the time the student's code ran.
+THREADS = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
 class ImportFailed(Exception):
     """The student's file could not be imported; the message is the hint."""
 
 
+def _roots():
+    """The folders holding the tinygan and numpy this process runs: the worker's only extra
+    paths (never the current folder, never a user site folder)."""
+    roots = []
+    for module in ("tinygan", "numpy"):
+        folder = str(Path(sys.modules[module].__file__).resolve().parents[1])
+        if folder not in roots:
+            roots.append(folder)
+    return roots
+
+
 class Worker:
     """A child process that runs one student's file; use it as a context manager."""
 
-    def __init__(self, timeout=TIMEOUT):
+    def __init__(self, timeout=TIMEOUT, memory=MEMORY):
+        guard.prepare()         # before any student code: import all the checks need, verify files
         self.timeout, self.used, self.lost, self.seq = float(timeout), 0.0, None, 0
-        root = str(Path(__file__).resolve().parents[2])    # the folder holding our tinygan
-        paths = [root] + [p or os.getcwd() for p in sys.path]
+        self.memory = memory
+        cpu = min(math.ceil(self.timeout) + CPU_SLACK, 2**31 - 1)
+        config = {"paths": _roots(), "memory": None if memory is None else int(memory * 2**20),
+                  "cpu": cpu}
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOT, json.dumps(paths)], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=os.name == "posix")
+            [sys.executable, "-I", "-c", BOOT, json.dumps(config)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=os.name == "posix",
+            env={**os.environ, **THREADS})
+        self._stop, self._closed = threading.Event(), False
+        self._pipes = [s.fileno() for s in (self.proc.stdin, self.proc.stdout, self.proc.stderr)]
+        self._inodes = {os.fstat(fd).st_ino for fd in self._pipes}
+        for fd in self._pipes:
+            os.set_blocking(fd, False)
         self._replies, self._outbox = queue.Queue(), queue.Queue()
         self._output, self._output_bytes = bytearray(), 0
         self._threads = [threading.Thread(target=f, daemon=True)
                          for f in (self._read_replies, self._read_output, self._write_requests)]
         for t in self._threads:
             t.start()
+        self._seal = guard.sealed()
 
     # ---------------------------------------------------------------- the process
 
     def _read_replies(self):
+        stream = _Pipe(self._pipes[1], self._stop)
         try:
             while True:
-                message = read_frame(self.proc.stdout)
+                message = read_frame(stream)
                 self._replies.put(("end", None) if message is None else ("frame", message))
                 if message is None:
                     return
@@ -84,9 +144,9 @@ class Worker:
             self._replies.put(("end", None))
 
     def _read_output(self):
-        fd = self.proc.stderr.fileno()
+        stream = _Pipe(self._pipes[2], self._stop)
         try:
-            while chunk := os.read(fd, 65536):
+            while chunk := stream.read(65536):
                 self._output_bytes += len(chunk)
                 room = 4 * OUTPUT_CHARS - len(self._output)
                 if room > 0:
@@ -95,28 +155,52 @@ class Worker:
             pass
 
     def _write_requests(self):
+        fd = self._pipes[0]
         try:
             while (data := self._outbox.get()) is not None:
-                self.proc.stdin.write(data)
-                self.proc.stdin.flush()
-            self.proc.stdin.close()
-        except (OSError, ValueError):
+                view = memoryview(data)
+                while view and not self._stop.is_set():
+                    if select.select([], [fd], [], 0.1)[1]:
+                        try:
+                            view = view[os.write(fd, view):]
+                        except BlockingIOError:
+                            pass
+        except OSError:
             pass
 
     def __enter__(self):
+        self._seal.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.close()
+        try:
+            self.close()
+        finally:
+            self._seal.__exit__(None, None, None)
 
     def close(self):
-        """End the worker (and anything it started) and wait for its output."""
-        self._outbox.put(None)          # closes its stdin: the worker's loop ends
-        self._exit_status(wait=2.0)
+        """End the worker (and anything it started), stop reading its pipes and close them.
+        Returns within GRACE seconds and a little more, whatever the student's code spawned."""
+        if self._closed:
+            return
+        self._closed = True
+        self._outbox.put(None)
+        deadline = time.monotonic() + GRACE
+        while self._threads[2].is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        try:
+            self.proc.stdin.close()     # the worker's loop ends at the end of its input
+        except OSError:
+            pass
+        self._exit_status(wait=max(deadline - time.monotonic(), 0.0))
         self._kill()
+        deadline = time.monotonic() + 1.0      # what was printed before the end is read
+        while any(t.is_alive() for t in self._threads[:2]) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self._stop.set()
         for t in self._threads:
-            t.join(timeout=5)
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            t.join(timeout=1.0)
+        for stream in (self.proc.stdout, self.proc.stderr):
             stream.close()
 
     def _exit_status(self, wait):
@@ -139,13 +223,24 @@ class Worker:
             return None
 
     def _kill(self):
-        """End the worker and whatever it started (it leads its own process group), then reap it."""
+        """End the worker, its process group, every process of its session, and every process
+        still holding one of its pipes (a grandchild that left the session), then reap it."""
+        if os.name != "posix":
+            if self.proc.returncode is None:
+                self.proc.kill()
+            self.proc.wait()
+            return
         if self.proc.returncode is None:
             try:
-                if os.name == "posix":
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                else:
-                    self.proc.kill()
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        # the session is looked for only while the worker is not yet reaped (its pid, the
+        # session's id, cannot have been reused); pipe holders are ours whenever found
+        leader = self.proc.pid if self.proc.returncode is None else None
+        for pid in _strays(leader, self._inodes):
+            try:
+                os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
         self.proc.wait()
@@ -157,8 +252,7 @@ class Worker:
         move the terminal's cursor over the report."""
         text = bytes(self._output).decode("utf-8", errors="replace")[:OUTPUT_CHARS]
         cut = self._output_bytes if len(text.encode("utf-8", errors="replace")) < self._output_bytes else 0
-        text = "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
-        return text, cut
+        return printable(text), cut
 
     # ---------------------------------------------------------------- requests
 
@@ -185,6 +279,8 @@ class Worker:
         if kind == "end":
             code = self._exit_status(wait=5.0)
             how = ("closed its channel to the checker" if code is None else
+                   f"ran past its CPU-time limit and was stopped (signal {-code})"
+                   if code == -getattr(signal, "SIGXCPU", 0) else
                    f"crashed (signal {-code})" if code < 0 else f"exited with status {code}")
             self._lose(f"the process running your file {how} during {label}, before it answered: "
                        "a call to sys.exit() or os._exit()? Code must return its answer")
@@ -260,6 +356,52 @@ class Worker:
         raise WireError(f"an unknown value {tree.get('t')!r}")
 
 
+
+class _Pipe:
+    """A pipe read without blocking: read(n) waits for data in 0.1 s slices and gives up
+    (b"", the end) once `stop` is set, so no thread is left hanging on a pipe that a process
+    the checker cannot see still holds open."""
+
+    def __init__(self, fd, stop):
+        self.fd, self.stop = fd, stop
+
+    def read(self, n):
+        while not self.stop.is_set():
+            if select.select([self.fd], [], [], 0.1)[0]:
+                try:
+                    return os.read(self.fd, n)
+                except BlockingIOError:
+                    continue
+        return b""
+
+
+def _strays(leader, inodes):
+    """Process ids (not this one) in the session `leader` leads, or holding a pipe whose inode
+    is in `inodes`; read from /proc, so only on Linux (elsewhere: none)."""
+    found, me = [], os.getpid()
+    try:
+        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return found
+    wanted = {f"pipe:[{inode}]" for inode in inodes}
+    for pid in pids:
+        if pid == me:
+            continue
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            if leader is not None and int(fields[4]) == leader:   # after the name: state, ppid, pgrp, session
+                found.append(pid)
+                continue
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                if os.readlink(f"/proc/{pid}/fd/{fd}") in wanted:
+                    found.append(pid)
+                    break
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
 # ============================================================================ stand-ins
 
 class RemoteModule:
@@ -310,14 +452,15 @@ class RemoteFunction:
 
 def _exception(raised):
     """The exception the student's code raised, rebuilt here from its description."""
-    message, where = str(raised.get("message", ""))[:1000], str(raised.get("where", ""))[:300]
+    message = printable(str(raised.get("message", ""))[:1000])
+    where = printable(str(raised.get("where", ""))[:300])
     if raised.get("todo"):
         return NotImplementedError(message)
     if raised.get("numeric"):
         err = FloatingPointError(message)
         err.where = where
         return err
-    return StudentError(str(raised.get("type", "Exception"))[:100], message, where)
+    return StudentError(printable(str(raised.get("type", "Exception"))[:100]), message, where)
 
 
 # ============================================================================ the arguments after a call

@@ -2,7 +2,9 @@
 functions on the inputs the checker sends and sends back what they return. It computes no
 reference value and no verdict; the checker (sandbox.py) does both, in its own process.
 
-Started by sandbox.Worker as `python -I -c BOOT PATHS`. It reads requests on its stdin and
+Started by sandbox.Worker as `python -I -c BOOT CONFIG` (CONFIG: the paths to tinygan and
+numpy, the memory and CPU-time limits, which it sets on itself, soft and hard, before it reads
+a request: the student's code cannot raise them again). It reads requests on its stdin and
 answers on its stdout, then points stdin at /dev/null and stdout at stderr, so that the
 student's input() and print() cannot touch the channel; stderr is the student's output,
 which the checker reads and caps. One request, one answer (wire.py's frames):
@@ -21,11 +23,17 @@ import importlib.util
 import os
 import sys
 
+try:
+    import resource
+except ImportError:         # not on Windows: no limits there
+    resource = None
+
 import numpy as np
 
 from tinygan.exercises.wire import WireError, decode, encode, frame, read_frame
 
 ERRSTATE = dict(over="raise", divide="raise", invalid="raise", under="ignore")
+LIMITS = {"memory": None}   # the limits this process runs under, for the hint on a MemoryError
 
 
 class Worker:
@@ -177,6 +185,11 @@ def _raised(err, where=True):
     """An exception, described for the checker: its type, message and the student's line."""
     from tinygan.exercises.core import _where
     message = str(err)
+    if isinstance(err, MemoryError):
+        limit = LIMITS["memory"]
+        message = (f"out of memory ({message or 'an allocation failed'}): your code may use "
+                   + (f"{limit // 2**20} MiB" if limit else "the memory there is")
+                   + " in all (the limit is set by --memory)")
     if isinstance(err, SystemExit):
         message = f"sys.exit({err.code!r}) was called, and the checker counts an early exit as a failure"
     return {"type": type(err).__name__, "message": message[:1000],
@@ -200,8 +213,26 @@ def _arrays(value, path, depth=0):
                 yield from _arrays(v, path + [k], depth + 1)
 
 
-def main():
+def limit(memory, cpu):
+    """Cap this process's address space (bytes) and CPU time (seconds), soft and hard."""
+    LIMITS["memory"] = memory
+    if resource is None:
+        return
+    for which, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_CPU, cpu)):
+        if value is None:
+            continue
+        hard = resource.getrlimit(which)[1]
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            pass
+
+
+def main(config=None):
     """Serve the checker on this process's stdin and stdout, then hand them to the student."""
+    config = config or {}
+    limit(config.get("memory"), config.get("cpu"))
     requests = os.fdopen(os.dup(0), "rb")
     replies = os.fdopen(os.dup(1), "wb")
     null = os.open(os.devnull, os.O_RDONLY)

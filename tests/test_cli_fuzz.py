@@ -303,7 +303,7 @@ def test_a_config_field_of_the_wrong_type_is_named(field, value, words):
 @pytest.mark.parametrize("n", [-1, 0, 2.5, "5", float("nan"), True, None, np.float64(3.0)])
 def test_sample_refuses_what_is_not_a_count_of_samples(n):
     trainer = Trainer(Config(g_hidden=(8,), d_hidden=(8,), batch_size=8))
-    with pytest.raises(ValueError, match=r"sample\(n\): n is how many samples to draw, an integer >= 1"):
+    with pytest.raises(ValueError, match=r"sample\(n\): the number of samples n must be an integer >= 1"):
         trainer.sample(n)
 
 

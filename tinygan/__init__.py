@@ -25,9 +25,7 @@ from tinygan.data import DATASETS, get_dataset  # noqa: E402
 from tinygan.gan import DivergenceError, Trainer  # noqa: E402
 from tinygan.steps import d_gradients, g_gradients  # noqa: E402
 from tinygan.unrolled import unrolled_g_gradients  # noqa: E402
-from tinygan.gradcheck import (  # noqa: E402
-    numerical_gradient, numerical_gradient_array, random_direction_check, rel_error,
-)
+from tinygan.gradcheck import numerical_gradient, numerical_gradient_array, random_direction_check, rel_error  # noqa: E402,E501
 from tinygan.losses import LOSSES, get_loss  # noqa: E402
 from tinygan.metrics import evaluate_samples, mode_coverage, sliced_wasserstein  # noqa: E402
 from tinygan.mlp import MLP  # noqa: E402

@@ -18,7 +18,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from tinygan import penalties
-from tinygan.checks import check_threads
+from tinygan.checks import check_threads, integer
 from tinygan.config import Config, lr_factor
 from tinygan.data import get_dataset
 from tinygan.data.base import scale as data_scale
@@ -46,12 +46,9 @@ ADVICE = "Try a smaller learning rate, a gradient penalty, or another loss."
 
 
 class DivergenceError(RuntimeError):
-    """Training produced NaN or inf at `step`; nothing after that step was recorded.
-
-    `what` names what went non-finite when the Trainer knows it in one look; `values` holds
-    what the step computed (its losses, batches, gradients), so that a closer look
-    (tinygan.app.divergence.locate) can name the first array that went non-finite.
-    """
+    """Training produced NaN or inf at `step`; nothing after that step was recorded. `values`
+    holds what the step computed, for tinygan.app.divergence.locate to name the first array
+    that went non-finite."""
 
     def __init__(self, step, what="a loss, a gradient or a weight is NaN or inf", advice=ADVICE,
                  values=None):
@@ -60,11 +57,9 @@ class DivergenceError(RuntimeError):
 
 
 def all_finite(*values):
-    """True if every number in `values` (floats, arrays, dicts of arrays) is finite.
-
-    A cheap screen first, one dot product per array: x . x is NaN or inf whenever an entry
-    is; only if it is (or if the sum overflowed) is each entry looked at.
-    """
+    """True if every number in `values` (floats, arrays, dicts of arrays) is finite. A cheap
+    screen first, x . x per array, NaN or inf whenever an entry is; only if it is (or if the
+    sum overflowed) is each entry looked at."""
     for value in values:
         for a in (value.values() if isinstance(value, dict) else (value,)):
             a = np.asarray(a)
@@ -231,8 +226,7 @@ class Trainer:
     def sample(self, n, rng=None):
         """n generated samples, shape (n, data dim), in the data's units, from g_params; with
         `rng`, the trainer's stream is untouched."""
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"sample(n): n is how many samples to draw, an integer >= 1; got {n!r}")
+        integer("sample(n): the number of samples n", n, minimum=1)
         rng = self.rng if rng is None else rng
         return self.to_data(self.G(rng.standard_normal((n, self.config.z_dim), dtype=self.dtype),
                                    self.g_params))
@@ -332,8 +326,7 @@ class Trainer:
         return row
 
     def state(self):
-        """Everything a checkpoint holds that can go NaN or inf: G's and D's weights and the
-        optimizers' state (dicts of arrays; G's weight average is in opt_g's)."""
+        """What a checkpoint holds: G's and D's weights, the optimizers' state (G's average too)."""
         return [self.G.params, self.D.params, self.opt_g.state_dict(), self.opt_d.state_dict()]
 
     def check_finite(self):

@@ -49,7 +49,7 @@ class Config:
     data: str = option("ring", 'the data set (tinygan list shows them all)')
     data_options: dict = option(dict(), 'options of the data set (--data-option KEY=VALUE)')
     standardize: bool = option(True, "G and D work in the data's standard units (x - mean) / s, so noise, gp, r1, r2 and clip are relative to the data's scale (a tanh or sigmoid G keeps the data's own units: its output has a range)")
-    loss: str = option("nonsaturating", 'minimax, nonsaturating, wasserstein, least_squares, hinge')
+    loss: str = option("nonsaturating", 'minimax, nonsaturating, wasserstein, least_squares, hinge, rpgan')
     smooth: float = option(0.0, "one-sided label smoothing of D's real target")
     z_dim: int = option(2, 'size of the latent noise z ~ N(0, I)')
     g_hidden: tuple = option((128, 128, 128), "widths of G's hidden layers")

@@ -221,6 +221,12 @@ def rpgan_d_reversed(real_logits, fake_logits):
     return RP.g(fake_logits, real_logits)
 
 
+def rpgan_d_reversed_inside(real_logits, fake_logits):
+    """The right value, but gradients written with sigma(r - f) for sigma(f - r)."""
+    s = ops.sigmoid(real_logits - fake_logits) / real_logits.size
+    return RP.d(real_logits, fake_logits)[0], {"real_logits": -s, "fake_logits": s}
+
+
 def rpgan_g_reversed(fake_logits, real_logits):
     value, grads = RP.d(real_logits, fake_logits)
     return value, {"fake_logits": grads["fake_logits"]}
@@ -372,6 +378,7 @@ MISTAKES = [
     (9, "the players swapped", dict(simultaneous_gd=players_swapped), "players are swapped"),
     (9, "radius factor 1 + eta^2", dict(simultaneous_radius=radius_squared_factor), "not by 1 + eta^2"),
     (11, "D's pairing reversed", dict(rpgan_d=rpgan_d_reversed), "pairing is reversed"),
+    (11, "D's pairing reversed inside sigma", dict(rpgan_d=rpgan_d_reversed_inside), "reversed inside sigma"),
     (11, "G's pairing reversed", dict(rpgan_g=rpgan_g_reversed), "pairing is reversed"),
     (11, "G's slope with D(real)'s derivative added", dict(rpgan_g=rpgan_g_through_real), "does not depend on G"),
     (11, "D(real)'s gradient sent into G", dict(generator_signal=signal_through_real), "D(real) term's gradient into G"),

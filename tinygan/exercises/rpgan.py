@@ -56,14 +56,17 @@ def check_rpgan(m):
     def d_grads(ex):
         r, f = ex["real"], ex["fake"]
         grads = d_call(r, f)[1]
-        wrong = RP.g(f, r)[1]      # the reversed pairing's gradients
+        wrong = RP.g(f, r)[1]      # the reversed pairing's gradients: -+sigma(r - f) / N
+        hint = REVERSED.format(have="r - f", want="f - r")
+        inside = ("the pairing is reversed inside sigma: your gradients use sigma(r - f) where "
+                  "dL_D/df_i = sigma(f_i - r_i) / N = -dL_D/dr_i")
         return max(
             _compare("dL_D/dreal_logits", grads["real_logits"],
                      numerical_gradient(lambda v: RP.d(v, f)[0], r.copy()), FD, n=r.size,
-                     variants=[(wrong["real_logits"], REVERSED.format(have="r - f", want="f - r"))]),
+                     variants=[(wrong["real_logits"], hint), (wrong["fake_logits"], inside)]),
             _compare("dL_D/dfake_logits", grads["fake_logits"],
                      numerical_gradient(lambda v: RP.d(r, v)[0], f.copy()), FD, n=r.size,
-                     variants=[(wrong["fake_logits"], REVERSED.format(have="r - f", want="f - r"))]))
+                     variants=[(wrong["fake_logits"], hint), (wrong["real_logits"], inside)]))
 
     def g_value(ex):
         r, f = ex["real"], ex["fake"]

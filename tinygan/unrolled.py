@@ -154,9 +154,9 @@ def unrolled_g_gradients(G, D, loss, z, x_real, steps, optimizer, d_params=None,
     through theta_K (it adds -dL_D,real/dtheta_K to lam_K), so the first-order form does not
     feel it. pack > 1: PacGAN. noise > 0: instance noise N(0, noise^2) drawn from rng, for
     the real and the fake batch at each inner step, then once for G's loss (and once more
-    for the real term): the order of the trainer's own D and G steps. Each draw is a
-    constant of the objective. gp, r1, r2, clip: D's penalties and clipping inside the
-    unroll, first order only.
+    for x_real, read by a pairing loss, or the real term): the order of the trainer's own
+    steps. Each draw is a constant of the objective. gp, r1, r2, clip: D's penalties and
+    clipping inside the unroll, first order only.
 
     Returns (value, grads, info) like g_gradients: value = f at theta_K, grads keyed like
     G's parameters, info with x_fake (N, dim), fake_logits (D at theta_K), dx (N, dim) = df/dx,

@@ -268,3 +268,17 @@ def test_a_short_rpgan_run_with_r1_and_r2_trains_and_repeats_bit_for_bit():
     for key in runs[0].G.params:
         assert_array_equal(runs[0].G.params[key], runs[1].G.params[key])
     assert len(runs[0].history["g_loss"]) == 30
+
+
+def test_integer_boolean_and_list_logits_give_float_gradients():
+    ints, other = np.array([-3, 0, 2, 5]), np.array([1, 1, -2, 0])
+    _, want = RP.d(ints.astype(np.float64), other.astype(np.float64))
+    for real, fake in ((ints, other), (ints.tolist(), other.tolist())):
+        value, grads = RP.d(real, fake)
+        assert value == RP.d(np.asarray(real, float), np.asarray(fake, float))[0]
+        for key in grads:
+            assert grads[key].dtype == np.float64
+            assert_array_equal(grads[key], want[key])
+    _, gb = RP.d(np.array([True, False]), np.array([False, True]))
+    assert_array_equal(gb["fake_logits"], RP.d(np.array([1.0, 0.0]), np.array([0.0, 1.0]))[1]["fake_logits"])
+    assert RP.g(other, ints)[1]["fake_logits"].dtype == np.float64

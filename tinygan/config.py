@@ -310,7 +310,8 @@ def r3gan():
     # on seeds 0-2 (modes / balanced / HQ % / reverse KL): on the base's 6,000 steps, gamma
     # 0.1 gave ring 8 / 8 / 90.6 / 0.004, grid 25 / 11.3 / 31.3 / 0.226; at 14,000 steps with
     # D at twice G's lr and D's first layer from data, grid gamma 0.1 25 / 25 / 85.4 / 0.007,
-    # gamma 0.01 25 / 25 / 90.0 / 0.006 (one process, one BLAS thread; gamma 1 not tried).
+    # gamma 0.01 25 / 25 / 90.0 / 0.006, ring 8 / 8 / 96.9 / 0.001 (one process, one BLAS
+    # thread; gamma 1 not tried).
     # Held-out seeds 100-102 (mean, standard error): ring 8 / 8 / 98.2 +- 0.1 / 0.002, grid
     # 25 / 25 / 90.1 +- 0.9 / 0.008, no divergence; the default recipe on the same seeds
     # (benchmarks/results/modes_heldout.md) 8 / 8 / 98.2 and 24.7 / 23.7 / 91.7 / 0.058: every

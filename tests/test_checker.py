@@ -50,6 +50,12 @@ def _penalty(grad_x, lam=10.0):
     return value, {"grad_x": 2 * lam * (norms - 1) / norms * grad_x / grad_x.shape[0]}
 
 
+def _signal(D, x_real, x_fake):
+    fake_logits, cache = D.forward(x_fake)
+    dlogits = get_loss("rpgan").g(fake_logits, D(x_real))[1]["fake_logits"]
+    return D.backward(dlogits, cache, need_params=False)[0]
+
+
 REFERENCE = {
     1: dict(linear_forward=ops.linear_forward, linear_backward=ops.linear_backward),
     2: dict(relu_backward=ops.relu_backward, leaky_relu_backward=ops.leaky_relu_backward,
@@ -66,6 +72,7 @@ REFERENCE = {
             simultaneous_radius=games.simultaneous_radius),
     10: dict(ring_centers=lambda k, radius=1.0: ring(k, radius).centers,
              mode_coverage=metrics.mode_coverage),
+    11: dict(rpgan_d=get_loss("rpgan").d, rpgan_g=get_loss("rpgan").g, generator_signal=_signal),
 }
 
 
@@ -206,6 +213,43 @@ class AdamZeroesGrads(Adam):
             g[...] = 0.0
 
 
+RP = get_loss("rpgan")
+
+
+def rpgan_d_reversed(real_logits, fake_logits):
+    """D's loss as softplus(r - f): the pairing's sign flipped (it is G's loss, swapped)."""
+    return RP.g(fake_logits, real_logits)
+
+
+def rpgan_d_reversed_inside(real_logits, fake_logits):
+    """The right value, but gradients written with sigma(r - f) for sigma(f - r)."""
+    s = ops.sigmoid(real_logits - fake_logits) / real_logits.size
+    return RP.d(real_logits, fake_logits)[0], {"real_logits": -s, "fake_logits": s}
+
+
+def rpgan_g_reversed(fake_logits, real_logits):
+    value, grads = RP.d(real_logits, fake_logits)
+    return value, {"fake_logits": grads["fake_logits"]}
+
+
+def rpgan_g_through_real(fake_logits, real_logits):
+    """dL/df + dL/dr, as if D(real) moved with G: the two cancel."""
+    value, grads = RP.g(fake_logits, real_logits)
+    return value, {"fake_logits": grads["fake_logits"] + grads["real_logits"]}
+
+
+def signal_through_real(D, x_real, x_fake):
+    """G's signal with the real batch's backward pass added to the fakes' (rows paired)."""
+    real_logits, cache = D.forward(x_real)
+    dreal = RP.g(D(x_fake), real_logits)[1]["real_logits"]
+    return _signal(D, x_real, x_fake) + D.backward(dreal, cache, need_params=False)[0]
+
+
+def signal_reversed(D, x_real, x_fake):
+    fake_logits, cache = D.forward(x_fake)
+    return D.backward(RP.d(D(x_real), fake_logits)[1]["fake_logits"], cache, need_params=False)[0]
+
+
 class GLossIsDFake:
     """A loss whose g is D's loss on the fakes: the classic generator-step mix-up."""
 
@@ -333,6 +377,13 @@ MISTAKES = [
     (9, "alternating = simultaneous", dict(alternating_gd=alternating_is_simultaneous), "uses the new x"),
     (9, "the players swapped", dict(simultaneous_gd=players_swapped), "players are swapped"),
     (9, "radius factor 1 + eta^2", dict(simultaneous_radius=radius_squared_factor), "not by 1 + eta^2"),
+    (11, "D's pairing reversed", dict(rpgan_d=rpgan_d_reversed), "pairing is reversed"),
+    (11, "D's pairing reversed inside sigma", dict(rpgan_d=rpgan_d_reversed_inside), "reversed inside sigma"),
+    (11, "G's pairing reversed", dict(rpgan_g=rpgan_g_reversed), "pairing is reversed"),
+    (11, "G's slope with D(real)'s derivative added", dict(rpgan_g=rpgan_g_through_real), "does not depend on G"),
+    (11, "D(real)'s gradient sent into G", dict(generator_signal=signal_through_real), "D(real) term's gradient into G"),
+    (11, "G's signal with the pairing reversed", dict(generator_signal=signal_reversed), "pairing is reversed"),
+    (11, "D's gradients without 1/N", dict(rpgan_d=scaled(RP.d, "fake_logits", lambda r, f: r.size)), BATCH),
     (10, "ring centres from linspace", dict(ring_centers=linspace_centers), "first and last centres coincide"),
     (10, "every nearest mode counted", dict(mode_coverage=_coverage_with(modes=True)), "HIGH-QUALITY"),
     (10, "0 log 0 in the reverse KL",
@@ -423,7 +474,7 @@ def test_check_reads_exercises_in_the_current_folder_by_default(capsys, tmp_path
 
 
 def test_usage_errors_exit_2_with_one_line(capsys, tmp_path):
-    for argv, phrase in ((("check", "99"), "1-10"), (("check", "one"), "1-10"),
+    for argv, phrase in ((("check", "99"), "1-11"), (("check", "one"), "1-11"),
                          (("check", "1", "--dir", str(tmp_path)), "no file"),
                          (("check", "all", "--path", "x.py"), "--dir")):
         status, out, err = run(capsys, *argv)
@@ -441,7 +492,7 @@ def test_a_file_that_does_not_import_fails_with_its_error(capsys, tmp_path):
 def test_init_writes_the_shipped_files_and_never_overwrites_without_force(capsys, tmp_path):
     folder = tmp_path / "exercises"
     status, out, _ = run(capsys, "init", str(folder))
-    assert status == 0 and "wrote 12 files" in out
+    assert status == 0 and "wrote 13 files" in out
     assert sorted(p.name for p in folder.iterdir()) == sorted(checker.TEMPLATE_FILES)
     for name in checker.TEMPLATE_FILES:
         assert (folder / name).read_bytes() == (EXERCISES / name).read_bytes()

@@ -124,7 +124,8 @@ PARAMS = {"wgan": st.fixed_dictionaries({"clip": st.floats(0.1, 2)}),
           "wgan_gp": st.fixed_dictionaries({"gamma": st.floats(0, 3), "g0": st.floats(0, 1.5)}),
           "instance_noise": st.fixed_dictionaries({"sigma": st.floats(0.05, 1.5)}),
           "r1": st.fixed_dictionaries({"gamma": st.floats(0, 3)}),
-          "consensus": st.fixed_dictionaries({"gamma": st.floats(0, 3)})}
+          "consensus": st.fixed_dictionaries({"gamma": st.floats(0, 3)}),
+          "rpgan": st.fixed_dictionaries({"gamma": st.floats(0, 3)})}
 
 
 @pytest.mark.parametrize("method", games.DIRAC_METHODS)
@@ -145,7 +146,7 @@ def test_field_is_gradient_of_objectives(method, data, th, ps):
 @pytest.mark.parametrize("method", [m for m in games.DIRAC_METHODS if m != "wgan_gp"])
 def test_equilibrium_jacobian_matches_finite_differences(method):
     params = {"instance_noise": {"sigma": 0.9}, "r1": {"gamma": 0.7},
-              "consensus": {"gamma": 0.6}}.get(method, {})
+              "consensus": {"gamma": 0.6}, "rpgan": {"gamma": 0.4}}.get(method, {})
     e = 1e-6
     J = np.empty((2, 2))
     for j, (dt, dp) in enumerate([(e, 0.0), (0.0, e)]):
@@ -217,8 +218,9 @@ def test_wgan_variants_do_not_converge(method, integrator):
 def test_dirac_table():
     rows = games.dirac_table(steps=500)
     assert len(rows) == 2 * len(games.DIRAC_TABLE_CONFIGS)
-    conv = {(r["method"], r["integrator"]) for r in rows if r["converged"]}
-    assert {m for m, _ in conv} == {"instance_noise", "r1", "consensus"}
+    conv = {(r["label"], r["integrator"]) for r in rows if r["converged"]}
+    assert {label for label, _ in conv} == {"instance noise (sigma 0.7)", "R1 (gamma 0.3)", "R1 (gamma 1)",
+                                            "consensus (gamma 1)", "RpGAN + R1 + R2 (gamma 0.3)"}
     assert all(r["path"].shape == (501, 2) and r["max_distance"] >= r["distance"] for r in rows)
 
 
@@ -293,3 +295,28 @@ def test_real_1d_gan_needs_linear_nets_and_1d_data():
         games.gan_1d_trajectory(_one_d(d_hidden=(4,)))
     with pytest.raises(ValueError, match="1-D"):
         games.gan_1d_trajectory(_one_d(data="ring", data_options={}))
+
+
+# ---------------------------------------------------------------- RpGAN on the Dirac-GAN
+
+@given(th=st.floats(-3, 3), ps=st.floats(-3, 3))
+def test_rpgan_without_penalty_is_the_nsgan_field_on_the_dirac_gan(th, ps):
+    """The real point is 0, so D(real) = 0 and the pairing changes nothing: the same field."""
+    assert_allclose(games.dirac_vector_field("rpgan", th, ps), games.dirac_vector_field("nsgan", th, ps),
+                    rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.1, 0.3, 0.5, 1.0, 3.0])
+def test_rpgan_closed_form_rate_matches_the_simulated_one(gamma):
+    """(1 - measured) within 1 % of (1 - predicted): the fit's wobble for a spiral is ~0.5 %
+    (gamma 0.1), the rest agrees to rounding."""
+    measured, predicted = games.simulated_rate("rpgan", gamma=gamma)
+    assert abs(measured - predicted) <= 1e-2 * abs(1 - predicted)
+    # R1 + R2 at gamma damp as R1 alone at 2 gamma: the same Jacobian
+    assert_allclose(games.dirac_jacobian("rpgan", gamma=gamma), games.dirac_jacobian("r1", gamma=2 * gamma))
+
+
+@pytest.mark.parametrize("integrator", games.INTEGRATORS)
+def test_rpgan_converges_with_r1_r2_and_not_without(integrator):
+    assert radius(games.dirac_trajectory("rpgan", integrator=integrator, gamma=0.3))[-1] < 1e-3
+    assert radius(games.dirac_trajectory("rpgan", integrator=integrator, steps=2000))[-500:].min() > 0.1

@@ -268,6 +268,7 @@ class Trainer:
     def g_step(self):
         """One generator update through the current discriminator, or through D unrolled.
 
+        A pairing loss (rpgan) scores each fake against a fresh real batch, drawn after z.
         With unroll = K > 0 (Metz et al. 2016), G's loss is taken against a copy of D advanced
         K steps of D's own optimizer on one real batch and this step's fakes G(z); D itself
         is not changed. unroll_order "second" differentiates through those K steps (how D
@@ -276,14 +277,16 @@ class Trainer:
         """
         c = self.config
         z = self.sample_z(c.batch_size)
+        # a real batch only where it is read (the unroll, a pairing loss such as rpgan), so
+        # the other losses draw exactly what they always drew
+        x_real = self.real_batch(c.batch_size) if c.unroll or self.loss.pairs else None
         if c.unroll:
-            x_real = self.real_batch(c.batch_size)
             value, grads, info = unrolled_g_gradients(
                 self.G, self.D, self.loss, z, x_real, c.unroll, self.opt_d,
                 second_order=c.unroll_order == "second", pack=c.pack, noise=self.noise_sigma(),
                 rng=self.rng, gp=c.gp, r1=c.r1, r2=c.r2, clip=c.clip)
         else:
-            value, grads, info = g_gradients(self.G, self.D, self.loss, z, pack=c.pack,
+            value, grads, info = g_gradients(self.G, self.D, self.loss, z, x_real, pack=c.pack,
                                              noise=self.noise_sigma(), rng=self.rng)
         self.opt_g.step(self.G.params, grads)
         return value, grads, info

@@ -7,7 +7,9 @@ classic, least-squares and hinge losses, a critic score for Wasserstein. Every f
     d_fake(fake_logits)  -> (value, dfake_logits)   D's loss on generated samples
     d(real, fake)        -> (value, {"real_logits": ..., "fake_logits": ...})
                             (parts=True adds the two terms of the value, keyed the same way)
-    g(fake_logits)       -> (value, {"fake_logits": ...})   the generator's loss
+    g(fake_logits, real_logits=None) -> (value, {"fake_logits": ...})   the generator's loss
+                            (real_logits is read by a pairing loss, `pairs` True, and
+                            ignored by the others)
 
 Logits may be any array-like of real numbers; integers are taken as float64 (so the gradients
 are never truncated to an integer dtype). Values are means over the batch (N = logits.size),
@@ -55,6 +57,7 @@ class GANLoss:
     uses_sigmoid = True         # D(x) = sigma(l); False where D's output is a raw score
     threshold = 0.0             # D calls x real when its output is above this
     supports_smoothing = True   # False where there is no real label to smooth
+    pairs = False               # True where G's loss reads D(real) too: g needs real_logits
 
     def __init__(self, smooth=0.0):
         if not 0.0 <= smooth < 1.0:
@@ -79,7 +82,7 @@ class GANLoss:
             return vr + vf, grads, {"real_logits": vr, "fake_logits": vf}
         return vr + vf, grads
 
-    def g(self, fake_logits):
+    def g(self, fake_logits, real_logits=None):
         """G's loss on D's logits for generated samples -> (value, {"fake_logits": grad})."""
         value, grad = self._g(_as_logits(fake_logits, "fake_logits"))
         return value, {"fake_logits": grad}
@@ -201,11 +204,61 @@ class Hinge(GANLoss):
         return float(-np.mean(l)), np.full_like(l, -1.0 / l.size)
 
 
-LOSSES = {cls.name: cls for cls in (Minimax, NonSaturating, Wasserstein, LeastSquares, Hinge)}
+class RelativisticPairing(GANLoss):
+    """RpGAN (Jolicoeur-Martineau 2019; Huang et al. 2024): each fake is judged against a real partner.
+
+    Pair i is (real[i], fake[i]), N pairs; d_i = l(fake_i) - l(real_i), l a raw score.
+    D: mean softplus(d_i);   dL_D/dl(fake_i) = sigma(d_i) / N = -dL_D/dl(real_i).
+    G: mean softplus(-d_i);  dL_G/dl(fake_i) = -sigma(-d_i) / N, which -> -1/N as D grows
+       sure (d_i -> -inf): G's gradient does not saturate, and -> 0 once G's sample
+       outscores its partner. Only differences of scores count, so there is no sigmoid
+       of its own, no label to smooth, and no separate real or fake term (d_real and
+       d_fake refuse; parts=True splits each pair's term half and half).
+    The D(real) term in G's loss: real samples do not depend on G's parameters, so it is
+    a constant for G (its gradient with respect to G's weights is 0); its value still
+    sets each fake's slope through sigma(l(real_i) - l(fake_i)). g() returns both
+    gradients keyed by name; steps.g_gradients sends "fake_logits" alone back into G.
+    """
+
+    name = "rpgan"
+    uses_sigmoid = False
+    supports_smoothing = False
+    pairs = True
+
+    def _pair(self, real_logits, fake_logits):
+        if real_logits is None:
+            raise ValueError("the rpgan loss pairs every fake with a real sample: pass real_logits, "
+                             "D's outputs on a real batch of the fake batch's shape")
+        r, f = _as_logits(real_logits, "real_logits"), _as_logits(fake_logits, "fake_logits")
+        if r.shape != f.shape:
+            raise ValueError(f"the rpgan loss pairs real_logits with fake_logits one to one: their "
+                             f"shapes must match, got {r.shape} and {f.shape}")
+        return r, f, f - r
+
+    def d(self, real_logits, fake_logits, parts=False):
+        r, f, d = self._pair(real_logits, fake_logits)
+        s, value = sigmoid(d) / d.size, float(np.mean(softplus(d)))
+        grads = {"real_logits": (-s).astype(r.dtype, copy=False), "fake_logits": s.astype(f.dtype, copy=False)}
+        return (value, grads, {"real_logits": value / 2, "fake_logits": value / 2}) if parts else (value, grads)
+
+    def g(self, fake_logits, real_logits=None):
+        r, f, d = self._pair(real_logits, fake_logits)
+        s = sigmoid(-d) / d.size
+        return float(np.mean(softplus(-d))), {"fake_logits": (-s).astype(f.dtype, copy=False),
+                                              "real_logits": s.astype(r.dtype, copy=False)}
+
+    def _d_real(self, l):
+        raise ValueError("the rpgan loss has no separate real or fake term: call d(real_logits, fake_logits)")
+
+    _d_fake = _d_real
+
+
+LOSSES = {cls.name: cls for cls in (Minimax, NonSaturating, Wasserstein, LeastSquares, Hinge,
+                                    RelativisticPairing)}
 
 
 def get_loss(name, smooth=0.0):
-    """The loss family called `name`: minimax, nonsaturating, wasserstein, least_squares, hinge."""
+    """The loss family called `name`: minimax, nonsaturating, wasserstein, least_squares, hinge, rpgan."""
     if isinstance(name, GANLoss):
         return name
     if name not in LOSSES:

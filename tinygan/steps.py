@@ -55,26 +55,40 @@ def d_gradients(D, loss, x_real, x_fake, d_params=None, pack=1, noise=0.0, rng=N
     return value, grads, info
 
 
-def g_gradients(G, D, loss, z, d_params=None, pack=1, noise=0.0, rng=None, g_params=None):
+def g_gradients(G, D, loss, z, x_real=None, d_params=None, pack=1, noise=0.0, rng=None, g_params=None):
     """The generator's loss and its parameter gradients, backpropagated through D.
 
         z --G--> x_fake --noise, pack--> --D--> fake logits --loss.g--> dlogits
           --D.backward--> dx --unpack--> --G.backward--> G's gradients
 
+    x_real (N, dim): a real batch, read where G's loss compares each fake with a real
+    partner (loss.pairs: RpGAN) and ignored otherwise (None is fine there, and nothing is
+    drawn for it). Its logits are a constant for G: D.backward runs through the fake
+    logits alone, since no parameter of G reaches D(x_real).
     The same remedies as d_gradients, so G is judged on what D was trained to judge:
-    noise > 0 adds instance noise N(0, noise^2 I) to the samples D sees (drawn from rng);
-    pack = m > 1 joins m consecutive samples into one input of D. Both are undone on the way
-    back: the noise adds nothing to the gradient, the packing is a reshape.
+    noise > 0 adds instance noise N(0, noise^2 I) to the samples D sees (drawn from rng,
+    fakes first); pack = m > 1 joins m consecutive samples into one input of D. Both are
+    undone on the way back: the noise adds nothing to the gradient, the packing is a reshape.
     g_params / d_params override G's / D's own parameters (the averaged generator, a copy
     of D advanced a few steps).
     Returns (value, grads, info): info holds x_fake, the fake logits and dx (N, data dim),
-    D's gradient with respect to the generated samples (the only signal G ever receives).
+    D's gradient with respect to the generated samples (the only signal G ever receives),
+    and for a pairing loss the real logits.
     """
     x_fake, g_cache = G.forward(z, g_params)
     x_seen = penalties.pack(penalties.add_instance_noise(x_fake, noise, rng), pack)
     logits, d_cache = D.forward(x_seen, d_params)
-    value, dlogits = loss.g(logits)
+    info = {"x_fake": x_fake, "fake_logits": logits}
+    if getattr(loss, "pairs", False):
+        if x_real is None:
+            raise ValueError(f"the {loss.name} loss compares each fake with a real sample: "
+                             f"g_gradients needs x_real, a real batch of z's size")
+        info["real_logits"] = D(penalties.pack(penalties.add_instance_noise(x_real, noise, rng), pack),
+                                d_params)
+        value, dlogits = loss.g(logits, info["real_logits"])
+    else:
+        value, dlogits = loss.g(logits)
     dx, _ = D.backward(dlogits["fake_logits"], d_cache, need_params=False)
-    dx = penalties.unpack(dx, pack, x_fake.shape[1])
+    info["dx"] = dx = penalties.unpack(dx, pack, x_fake.shape[1])
     _, grads = G.backward(dx, g_cache, need_dx=False)
-    return value, grads, {"x_fake": x_fake, "fake_logits": logits, "dx": dx}
+    return value, grads, info

@@ -50,7 +50,7 @@ The "0 where v' = 0" is the limit: v' = 0 only where every gradient so far was 0
 m' = 0 too and m' / sqrt(v') stays bounded. The forward K steps are the optimizer's own
 step() on a copy, so the first-order form is bit for bit today's unrolled D step.
 
-Loss families: all five of losses.py. The reverse needs L_D's second derivative in the
+Loss families: all six of losses.py, the pairing loss (rpgan) first order only. The reverse needs L_D's second derivative in the
 logits (hvp.d_loss_curvature): sigma (1 - sigma) / N for minimax and nonsaturating, 1 / N
 for least_squares, 0 for wasserstein and (off its kinks at l = +-1) hinge. Optimizers: SGD
 (with momentum), Adam, RMSProp, each with the state D's own optimizer has now.
@@ -121,7 +121,7 @@ REVERSES = {SGD: _sgd_reverse, Adam: _adam_reverse, RMSProp: _rmsprop_reverse}
 
 # ----------------------------------------------------------------------------- the G step
 
-def _check(steps, optimizer, second_order, noise, rng, gp, r1, r2, clip):
+def _check(loss, steps, optimizer, second_order, noise, rng, gp, r1, r2, clip):
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
     if type(optimizer) not in REVERSES:
@@ -129,6 +129,9 @@ def _check(steps, optimizer, second_order, noise, rng, gp, r1, r2, clip):
         raise ValueError(f"optimizer must be a tinygan optimizer ({allowed}), got {type(optimizer).__name__}")
     if noise and rng is None:
         raise ValueError("instance noise (noise > 0) needs rng, a numpy.random.Generator")
+    if second_order and getattr(loss, "pairs", False):
+        raise ValueError(f"the second-order unrolled gradient needs D's loss curvature per logit, and the "
+                         f"{loss.name} loss couples each real logit with a fake one; use second_order=False")
     if second_order and (gp or r1 or r2 or clip):
         raise ValueError("the second-order unrolled gradient does not support gradient penalties "
                          "(gp, r1, r2) or weight clipping inside the unroll; turn them off or use "
@@ -151,15 +154,15 @@ def unrolled_g_gradients(G, D, loss, z, x_real, steps, optimizer, d_params=None,
     through theta_K (it adds -dL_D,real/dtheta_K to lam_K), so the first-order form does not
     feel it. pack > 1: PacGAN. noise > 0: instance noise N(0, noise^2) drawn from rng, for
     the real and the fake batch at each inner step, then once for G's loss (and once more
-    for the real term): the order of the trainer's own D and G steps. Each draw is a
-    constant of the objective. gp, r1, r2, clip: D's penalties and clipping inside the
-    unroll, first order only.
+    for x_real, read by a pairing loss, or the real term): the order of the trainer's own
+    steps. Each draw is a constant of the objective. gp, r1, r2, clip: D's penalties and
+    clipping inside the unroll, first order only.
 
     Returns (value, grads, info) like g_gradients: value = f at theta_K, grads keyed like
     G's parameters, info with x_fake (N, dim), fake_logits (D at theta_K), dx (N, dim) = df/dx,
     dx_direct (the first-order part of dx) and d_params (theta_K, the look-ahead D).
     """
-    _check(steps, optimizer, second_order, noise, rng, gp, r1, r2, clip)
+    _check(loss, steps, optimizer, second_order, noise, rng, gp, r1, r2, clip)
     x_fake, g_cache = G.forward(z, g_params)
     dim = x_fake.shape[1]
     theta = copy.deepcopy(D.params if d_params is None else d_params)
@@ -179,7 +182,11 @@ def unrolled_g_gradients(G, D, loss, z, x_real, steps, optimizer, d_params=None,
     # G's loss against the look-ahead D: the direct term, and lam_K = dL_G/dtheta_K
     x_seen = penalties.pack(penalties.add_instance_noise(x_fake, noise, rng), pack)
     logits, d_cache = D.forward(x_seen, theta)
-    value, dlogits = loss.g(logits)
+    if getattr(loss, "pairs", False):          # rpgan: D(x_real) at theta_K, a constant for G
+        value, dlogits = loss.g(logits, D(penalties.pack(penalties.add_instance_noise(x_real, noise, rng),
+                                                          pack), theta))
+    else:
+        value, dlogits = loss.g(logits)
     dx_seen, lam = D.backward(dlogits["fake_logits"], d_cache, need_params=bool(tape))
     if real_term:                                # f -= L_D,real(theta_K): lam_K -= its gradient
         real_logits, r_cache = D.forward(penalties.pack(penalties.add_instance_noise(x_real, noise, rng),

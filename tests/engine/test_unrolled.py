@@ -245,7 +245,7 @@ def test_zero_steps_is_the_ordinary_generator_gradient_exactly(p):
     value, grads, info = unrolled_g_gradients(p["G"], p["D"], p["loss"], p["z"], p["x_real"], 0,
                                               p["optimizer"], pack=p["pack"], noise=p["noise"],
                                               rng=np.random.default_rng(p["noise_seed"]))
-    value0, grads0, info0 = g_gradients(p["G"], p["D"], p["loss"], p["z"], None, p["pack"], p["noise"],
+    value0, grads0, info0 = g_gradients(p["G"], p["D"], p["loss"], p["z"], None, None, p["pack"], p["noise"],
                                         np.random.default_rng(p["noise_seed"]))
     assert value == value0
     for key in grads0:
@@ -262,7 +262,7 @@ def test_first_order_is_the_gradient_against_the_look_ahead_discriminator(p):
     rng = np.random.default_rng(p["noise_seed"])
     theta, _ = reference_unroll(p["D"], p["loss"], p["G"](p["z"]), p["x_real"], p["steps"], p["optimizer"],
                                 p["pack"], p["noise"], rng)
-    value0, grads0, info0 = g_gradients(p["G"], p["D"], p["loss"], p["z"], theta, p["pack"], p["noise"], rng)
+    value0, grads0, info0 = g_gradients(p["G"], p["D"], p["loss"], p["z"], None, theta, p["pack"], p["noise"], rng)
     value1, grads1, info1 = analytic(p, second_order=False)
     assert value1 == value0
     for key in grads0:
@@ -317,7 +317,7 @@ def test_first_order_supports_penalties_and_clipping_as_the_trainer_does():
     z, x_real = data.standard_normal((6, 2)), data.standard_normal((6, 2))
     rng = np.random.default_rng(9)
     theta, _ = reference_unroll(D, loss, G(z), x_real, 3, opt, 1, 0.1, rng, gp=0.1, clip=0.05)
-    _, grads0, _ = g_gradients(G, D, loss, z, theta, 1, 0.1, rng)
+    _, grads0, _ = g_gradients(G, D, loss, z, None, theta, 1, 0.1, rng)
     _, grads, info = unrolled_g_gradients(G, D, loss, z, x_real, 3, opt, second_order=False, noise=0.1,
                                           rng=np.random.default_rng(9), gp=0.1, clip=0.05)
     assert max(np.max(np.abs(v)) for v in info["d_params"].values()) <= 0.05

@@ -39,7 +39,8 @@ The package, one idea per module:
     regularisers.py  exercise 8: instance noise, interpolates, the gradient penalty
     bilinear.py      exercise 9: simultaneous vs alternating GD in the game x*y
     coverage.py      exercise 10: ring centres and mode coverage
-    registry.py      the ten exercises; check_module, check_file
+    rpgan.py         exercise 11: the relativistic pairing loss, and what reaches G
+    registry.py      the eleven exercises; check_module, check_file
     guard.py         before and while grading: imports done first, installed files verified
     sandbox.py       the student's file in a process of its own: calls, time limit, output
     worker.py        that process: imports the file, runs its functions, sends the answers

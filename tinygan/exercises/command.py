@@ -1,6 +1,6 @@
 """`tinygan exercise init DIR`, `tinygan exercise list` and `tinygan exercise check N|all`.
 
-init writes the ten exercise files, the teacher's page (README.md) and test_exercises.py,
+init writes the eleven exercise files, the teacher's page (README.md) and test_exercises.py,
 which ship inside the package (templates/), into DIR. check and list look in --dir DIR, else
 in ./exercises, else in the current folder (whichever holds exercise files).
 
@@ -94,7 +94,7 @@ def cmd_init(args):
             (folder / name).write_bytes(template(name))
     except OSError as err:
         raise _usage(f"cannot write the exercises to {folder}: {err.strerror or err}") from None
-    print(f"wrote {len(TEMPLATE_FILES)} files to {folder}/: the ten exercises, README.md (the "
+    print(f"wrote {len(TEMPLATE_FILES)} files to {folder}/: the eleven exercises, README.md (the "
           "teacher's page) and test_exercises.py (for pytest)")
     print(f"next: open {folder / EXERCISES[1].filename}, then `tinygan exercise check 1"
           f"{'' if folder.resolve() == Path('exercises').resolve() else f' --dir {folder}'}`")
@@ -159,7 +159,7 @@ def add_subcommand(subparsers):
     sub = parser.add_subparsers(dest="exercise_command", parser_class=type(parser))
     where = "(default: ./exercises, else the current folder)"
 
-    init = sub.add_parser("init", help="write the ten exercises and the teacher's page into DIR")
+    init = sub.add_parser("init", help="write the eleven exercises and the teacher's page into DIR")
     init.add_argument("dir", metavar="DIR", help="the folder to write them to, e.g. exercises")
     init.add_argument("--force", action="store_true", help="replace files that already exist")
     init.set_defaults(func=cmd_init)

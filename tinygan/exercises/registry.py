@@ -1,4 +1,4 @@
-"""The ten exercises (number, file name, title, check), the files that ship with them, and how
+"""The exercises (number, file name, title, check), the files that ship with them, and how
 a student's file is checked: in a process of its own (sandbox.py), through its exercise's checks.
 
 The exercise files, the teacher's page and test_exercises.py live in templates/, package data
@@ -13,6 +13,7 @@ from tinygan.exercises.coverage import check_coverage
 from tinygan.exercises.layers import check_activations, check_linear, check_mlp
 from tinygan.exercises.losses import check_bce, check_generator_losses
 from tinygan.exercises.regularisers import check_regularisers
+from tinygan.exercises.rpgan import check_rpgan
 from tinygan.exercises.sandbox import MEMORY, TIMEOUT, ImportFailed, Worker
 from tinygan.exercises.training import check_adam, check_gan_steps
 
@@ -41,6 +42,7 @@ EXERCISES = {e.number: e for e in (
     Exercise(8, "regularisers", "instance noise and the WGAN-GP gradient penalty", check_regularisers),
     Exercise(9, "bilinear_game", "simultaneous vs alternating updates in the game x*y", check_bilinear),
     Exercise(10, "mode_coverage", "counting the modes a generator covers", check_coverage),
+    Exercise(11, "rpgan", "the relativistic pairing loss: both gradients, and what reaches G", check_rpgan),
 )}
 
 

@@ -182,6 +182,13 @@ def gaussian_expectation(g, sigma):
 #   instance_noise:  N(0, sigma^2) noise on real and fake inputs of D, sigma 0.7
 #   r1:              gamma/2 psi^2 on real data, gamma 0.3 (in the Dirac-GAN, R2 is the same term)
 #   consensus:       v - gamma * grad(|v|^2 / 2) on the GAN field, gamma 1
+#   rpgan:           the relativistic pairing loss (each fake against a real partner), with
+#                    R1 and R2 at one weight gamma (0: no penalty). Here the real point is 0, so
+#                    D(real) = psi * 0 = 0 and the pairing D(fake) - D(real) is psi theta itself:
+#                    G minimises softplus(-psi theta) read in D's sign, which is the NS-GAN's
+#                    -f(-psi theta), and D maximises f(psi theta). R1 (at the real point) and R2
+#                    (at the fake one) each add -gamma/2 psi^2 to D's objective: |dD/dx| = |psi|
+#                    wherever D looks.
 DIRAC_DEFAULTS = {
     "gan": {},
     "nsgan": {},
@@ -190,6 +197,7 @@ DIRAC_DEFAULTS = {
     "instance_noise": {"sigma": 0.7},
     "r1": {"gamma": 0.3},
     "consensus": {"gamma": 1.0},
+    "rpgan": {"gamma": 0.0},
 }
 DIRAC_METHODS = tuple(DIRAC_DEFAULTS)
 INTEGRATORS = ("simultaneous", "alternating")
@@ -242,6 +250,8 @@ def _field(method, th, ps, p):
         return vt, vp
     if method == "r1":                                      # d/dpsi of -gamma/2 psi^2
         return -ps * link_grad(s), th * link_grad(s) - p["gamma"] * ps
+    if method == "rpgan":                                   # NS-GAN's G; R1 + R2: -gamma psi^2
+        return -ps * link_grad(-s), th * link_grad(s) - 2 * p["gamma"] * ps
     # consensus: v - gamma * grad(|v|^2 / 2) = v - gamma * J^T v
     (v0, v1), ((j00, j01), (j10, j11)) = _gan_field_and_jacobian(th, ps)
     g = p["gamma"]
@@ -255,6 +265,7 @@ def dirac_objectives(method, theta, psi, **params):
     gan: L_G = L_D = f(psi theta) + f(0); nsgan: L_G = -f(-psi theta); wgan: L = psi theta;
     wgan_gp: L_D = psi theta - gamma/2 (|psi| - g0)^2; r1: L_D = L - gamma/2 psi^2;
     instance_noise: L = E f(psi (theta + e)) + E f(-psi e'), e, e' ~ N(0, sigma^2);
+    rpgan: L_G = -f(-psi theta), L_D = f(psi theta) - gamma psi^2 (R1 + R2, gamma/2 psi^2 each);
     consensus: L_G = L + gamma/2 |v|^2, L_D = L - gamma/2 |v|^2 (both players shrink |v|).
     """
     p = _params(method, params)
@@ -265,6 +276,8 @@ def dirac_objectives(method, theta, psi, **params):
         return {"generator": L, "discriminator": L - p.get("gamma", 0.0) / 2 * ps**2}
     if method == "nsgan":
         return {"generator": -link(-s), "discriminator": L}
+    if method == "rpgan":
+        return {"generator": -link(-s), "discriminator": link(s) - p["gamma"] * ps**2}
     if method == "wgan":
         return {"generator": s, "discriminator": s}
     if method == "wgan_gp":
@@ -326,6 +339,8 @@ def dirac_jacobian(method, **params):
       instance_noise:  [[0, -a], [a, 2 b sigma^2]] eigenvalues b sigma^2 +- sqrt(b^2 sigma^4 - a^2)
       r1:              [[0, -a], [a, -gamma]]      eigenvalues (-gamma +- sqrt(gamma^2 - 4 a^2)) / 2
       consensus:       J - gamma J^T J = [[-gamma a^2, -a], [a, -gamma a^2]]
+      rpgan:           [[0, -a], [a, -2 gamma]]    eigenvalues -gamma +- sqrt(gamma^2 - a^2)
+                       (R1 + R2 at gamma damp like R1 alone at 2 gamma; gamma = 0: +-a i)
     R1 is critically damped (a double real eigenvalue) at gamma = 2 f'(0) = 1.
     nsgan damps only at third order: along its flow d/dt (theta^2 + psi^2)/2 = -s tanh(s/2), s = psi
     theta, too weak near 0 to beat the outward drift of finite steps (no linear rate).
@@ -343,6 +358,8 @@ def dirac_jacobian(method, **params):
         return np.array([[0.0, -a], [a, -p["gamma"]]])
     if method == "consensus":
         return np.array([[-p["gamma"] * a * a, -a], [a, -p["gamma"] * a * a]])
+    if method == "rpgan":
+        return np.array([[0.0, -a], [a, -2 * p["gamma"]]])
     raise ValueError("wgan_gp has no Jacobian at (0, 0): its field jumps across psi = 0; "
                      f"choose one of {[m for m in DIRAC_METHODS if m != 'wgan_gp']}")
 
@@ -366,6 +383,8 @@ DIRAC_TABLE_CONFIGS = (
     ("R1 (gamma 0.3)", "r1", {"gamma": 0.3}),
     ("R1 (gamma 1)", "r1", {"gamma": 1.0}),
     ("consensus (gamma 1)", "consensus", {}),
+    ("RpGAN", "rpgan", {}),
+    ("RpGAN + R1 + R2 (gamma 0.3)", "rpgan", {"gamma": 0.3}),
 )
 
 
@@ -428,6 +447,21 @@ def linear_prediction(method, hs, strengths, param, r0=np.sqrt(2.0), steps=1000,
             rho[i, j] = np.abs(1 + h * lam).max()
     with np.errstate(over="ignore"):
         return rho, r0 * rho ** steps
+
+
+def simulated_rate(method, h=0.05, steps=2000, r0=1e-6, **params):
+    """The per-step contraction measured near (0, 0) beside the one the Jacobian predicts.
+
+    Simultaneous steps from (r0, r0) with r0 tiny, so the field is linear to rounding.
+    measured = exp(slope of log |x_t| against t), a least-squares fit over the second half of
+    the run (the slower mode dominates by then; the fit averages out the wobble of a spiral
+    whose Jacobian is not normal); predicted = max |1 + h lambda| over the closed-form
+    eigenvalues. Returns (measured, predicted): dirac_jacobian checked against dirac_trajectory.
+    """
+    path = dirac_trajectory(method, r0, r0, h, steps, **params)
+    t = np.arange(steps // 2, steps + 1)
+    slope = np.polyfit(t, np.log(np.hypot(path[t, 0], path[t, 1])), 1)[0]
+    return float(np.exp(slope)), float(np.abs(1 + h * jacobian_eigenvalues(method, **params)).max())
 
 
 def r1_step_limit(gamma, a=0.5):

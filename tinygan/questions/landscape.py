@@ -110,8 +110,8 @@ def snapshot(trainer, n=512, grid=80, rng=None, n_arrows=64, limits=None):
     # the generator that trainer.sample draws from (the weight average when ema > 0); with
     # packing, D judges m samples at once, so the batch is a whole number of packs
     m = trainer.config.pack
-    _, _, info = g_gradients(trainer.G, trainer.D, trainer.loss, z[: n - n % m], pack=m,
-                             g_params=trainer.g_params)
+    _, _, info = g_gradients(trainer.G, trainer.D, trainer.loss, z[: n - n % m],
+                             trainer.to_model(real[: n - n % m]), pack=m, g_params=trainer.g_params)
     # back to the data's units: x = mean + s x', so dL/dx = dL/dx' / s
     fake, dx = trainer.to_data(info["x_fake"]), info["dx"] / trainer.scale
     n = len(fake)

@@ -174,6 +174,11 @@ def _dirac(out, quick, checks):
                       f"{ev_gan[0]:.3f}, {ev_gan[1]:.3f}")
     checks.self_check("r1_critical_damping", bool(np.abs(ev_r1[0] - ev_r1[1]) < 1e-6),
                       "R1 at gamma = 2 f'(0) = 1 has a double real eigenvalue", f"{ev_r1[0]:.4f}, {ev_r1[1]:.4f}")
+    rp_meas, rp_pred = games.simulated_rate("rpgan", gamma=0.3)
+    checks.self_check("rpgan_r1_r2_rate", abs(rp_meas - rp_pred) <= 1e-2 * (1 - rp_pred),
+                      "RpGAN + R1 + R2 at gamma 0.3, simultaneous steps of 0.05 from 1e-6: the measured "
+                      "contraction per step is max |1 + h lambda|, lambda = -gamma +- sqrt(gamma^2 - f'(0)^2)",
+                      f"{rp_meas:.6f} measured, {rp_pred:.6f} closed form")
     table = games.dirac_table(h=H, steps=DIRAC_STEPS, tol=TOL)
     grouped, by_method = {}, {}
     for r in table:
@@ -196,6 +201,11 @@ def _dirac(out, quick, checks):
                             measured=f"{'yes' if g['simultaneous']['converged'] else 'no'} / "
                                      f"{'yes' if g['alternating']['converged'] else 'no'} (distance "
                                      f"{g['simultaneous']['distance']:.2g} / {g['alternating']['distance']:.2g})"))
+    rp = [grouped[label] for label in ("RpGAN", "RpGAN + R1 + R2 (gamma 0.3)")]
+    rows.append(row("Dirac-GAN RpGAN; RpGAN + R1 + R2 (gamma 0.3): converges? (simultaneous / alternating)",
+                    closed_form="no (D(real) = 0 here: the NS-GAN's field); yes (-0.3 +- 0.4 i)",
+                    measured="; ".join(f"{'yes' if g['simultaneous']['converged'] else 'no'} / "
+                                       f"{'yes' if g['alternating']['converged'] else 'no'}" for g in rp)))
     gan = grouped["GAN"]
     checks.claim("gan_simultaneous_spirals_out", gan["simultaneous"]["distance"] > 1.5 * np.sqrt(2),
                  f"{gan['simultaneous']['distance']:.2f} from {np.sqrt(2):.2f}")
@@ -218,7 +228,8 @@ def _dirac(out, quick, checks):
     eig = {"GAN": ev_gan, "WGAN": games.jacobian_eigenvalues("wgan"),
            "instance noise (0.7)": games.jacobian_eigenvalues("instance_noise"),
            "R1 (0.3)": games.jacobian_eigenvalues("r1", gamma=0.3), "R1 (1, double root)": ev_r1,
-           "consensus (1)": games.jacobian_eigenvalues("consensus")}
+           "consensus (1)": games.jacobian_eigenvalues("consensus"),
+           "RpGAN + R1 + R2 (0.3)": games.jacobian_eigenvalues("rpgan", gamma=0.3)}
     fig_c = str(Path(out) / "dirac_eigenvalues.png")
     gplots.plot_update_eigenvalues(eig, H, path=fig_c)
     return rows, [fig_b, fig_c]

@@ -227,7 +227,8 @@ def _pull(trainer, n, rng):
     """
     z = rng.standard_normal((n, trainer.config.z_dim)).astype(trainer.dtype)
     with np.errstate(over="ignore", under="ignore"):
-        _, _, info = g_gradients(trainer.G, trainer.D, trainer.loss, z)
+        x_real = trainer.real_batch(n, rng) if trainer.loss.pairs else None   # rpgan reads D(real)
+        _, _, info = g_gradients(trainer.G, trainer.D, trainer.loss, z, x_real)
     return float(np.median(info["dx"][:, 0] * n * np.sign(info["x_fake"][:, 0])))
 
 

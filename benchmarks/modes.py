@@ -51,7 +51,7 @@ import numpy as np
 # every run): the runs themselves are what goes in parallel.
 from tinygan import Config, Trainer, presets
 from tinygan.data import get_dataset
-from tinygan.metrics import baselines
+from tinygan.questions.baselines import baselines
 from tinygan.questions.common import blas
 from tinygan.questions.sweep import sweep
 
@@ -200,7 +200,7 @@ def _worst(rs):
 
 
 def _baseline_rows(data_sets):
-    """The naive samplers every number should be read against (tinygan.metrics.baselines)."""
+    """The naive samplers every number should be read against (tinygan.questions.baselines)."""
     rows = {}
     for d in data_sets:
         for name, r in baselines(dataset(d)).items():

@@ -210,7 +210,7 @@ CLASSIC = dict(standardize=False, loss="nonsaturating", smooth=0.0, z_dim=16, g_
 # (so a remedy's constants are relative to the data's scale), with the generator shape the
 # papers use for these mixtures (3 hidden layers from a 2-D z; a 2-layer G from a 16-D z
 # cannot carve the grid's interior modes), a cosine learning-rate decay and an average of
-# G's weights. benchmarks/diagnose/README.md has the experiments behind each choice.
+# G's weights. benchmarks/results/diagnosis.md has the experiments behind each choice.
 BASE = {**CLASSIC, "standardize": True, "z_dim": 2, "g_hidden": (128, 128, 128),
         "lr_schedule": "cosine", "ema": 0.999, "steps": 6000}
 
@@ -298,7 +298,7 @@ def unrolled():
     # of it, which slows sharpening: at 1,500 steps (a minute of CPU, the benchmark's fast
     # row) the ring's samples stay diffuse (2.7 % high quality over 10 seeds, below a
     # uniform circle's 7.6 %); at 15,000, 8 of 8 modes at 61-97 % on seeds 0-2
-    # (benchmarks/diagnose/README.md, benchmarks/results/modes_paper.md).
+    # (benchmarks/results/diagnosis.md, benchmarks/results/modes_paper.md).
     return Config(**{**BASE, "unroll": 5, "steps": 15000})
 
 
@@ -311,16 +311,7 @@ def unrolled_first():
 @_preset("r3gan")
 def r3gan():
     """RpGAN + R1 + R2 at one gamma, 0.01 in standard units (Huang et al. 2024), at the default recipe's budget, without instance noise."""
-    # The default recipe with its loss and its remedy swapped: the relativistic pairing loss
-    # and both zero-centred penalties for the non-saturating loss and instance noise. Chosen
-    # on seeds 0-2 (modes / balanced / HQ % / reverse KL): on the base's 6,000 steps, gamma
-    # 0.1 gave ring 8 / 8 / 90.6 / 0.004, grid 25 / 11.3 / 31.3 / 0.226; at 14,000 steps with
-    # D at twice G's lr and D's first layer from data, grid gamma 0.1 25 / 25 / 85.4 / 0.007,
-    # gamma 0.01 25 / 25 / 90.0 / 0.006, ring 8 / 8 / 96.9 / 0.001 (one process, one BLAS
-    # thread; gamma 1 not tried).
-    # Held-out seeds 100-102 (mean, standard error): ring 8 / 8 / 98.2 +- 0.1 / 0.002, grid
-    # 25 / 25 / 90.1 +- 0.9 / 0.008, no divergence; the default recipe on the same seeds
-    # (benchmarks/results/modes_heldout.md) 8 / 8 / 98.2 and 24.7 / 23.7 / 91.7 / 0.058: every
-    # grid mode fed on every seed, its reverse KL 8 times lower, its HQ 1.6 points lower.
+    # The default recipe with its loss and its remedy swapped; gamma chosen on seeds 0-2 and
+    # checked on held-out seeds 100-102: docs/results.md ("the r3gan preset").
     return Config(**{**BASE, "loss": "rpgan", "r1": 0.01, "r2": 0.01, "steps": 14000, "d_lr": 2e-3,
                      "d_init": "data"})

@@ -10,8 +10,8 @@ from hypothesis.extra.numpy import arrays
 from tinygan.data import get_dataset
 from tinygan.data.toy import grid, ring
 from tinygan.data.images import calibrate_threshold, digit_coverage
-from tinygan.metrics import (baselines, evaluate_samples, expected_high_quality, js_from_d_loss,
-                             mode_coverage, sliced_wasserstein, uniform_blob, uniform_circle,
+from tinygan.questions.baselines import baselines, expected_high_quality, uniform_blob, uniform_circle
+from tinygan.metrics import (evaluate_samples, js_from_d_loss, mode_coverage, sliced_wasserstein,
                              wasserstein_1d)
 
 finite = st.floats(-100, 100, allow_nan=False, allow_infinity=False)

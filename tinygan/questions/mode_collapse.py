@@ -26,7 +26,8 @@ import numpy as np
 
 from tinygan.config import CLASSIC, Config
 from tinygan.data import get_dataset
-from tinygan.metrics import expected_high_quality, mode_coverage
+from tinygan.metrics import mode_coverage
+from tinygan.questions.baselines import expected_high_quality
 from tinygan.plots import collapse as collapse_plots
 from tinygan.questions.common import Checks, Claim, demo_main, over_seeds, row
 from tinygan.questions.sweep import at_budget, train_runs

@@ -51,3 +51,17 @@ def _matplotlib_left_alone():
     assert after[0] == before[0], f"the backend changed from {before[0]!r} to {after[0]!r}"
     changed = sorted(k for k in before[1] if before[1][k] != after[1].get(k))
     assert not changed, f"rcParams changed: {changed[:10]}"
+
+
+# ----------------------------------------------------------------------------- the order
+# pytest-xdist (setup.cfg: -n auto --dist loadfile) hands each worker one test file at a
+# time, in this order. The two longest files (the notebooks, about 95 s of CPU; the demos'
+# quick tour, about 45 s) go first, so that the workers finish together instead of one
+# starting the notebooks when the other is nearly done. A stable sort: every file's tests
+# stay together and in their own order.
+
+LONGEST_FIRST = ("test_notebooks.py", "test_demos.py")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)

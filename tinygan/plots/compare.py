@@ -1,7 +1,5 @@
-"""Figures that put several runs side by side (the demos of Q3, Q5 and Q6).
+"""Figures that put several runs side by side (the demos of Q5 and Q6).
 
-    plot_coverage_over_steps(panels)       modes captured and the high-quality share, per seed
-    plot_like_with_like(pairs)             tinygan's rows beside the papers': modes against quality
     plot_sample_strips(rows)               generated samples at several steps, one row per run
     plot_runs_side_by_side(runs)           the textbook loss layout for two runs, in columns
     plot_two_views(histories)              d_loss_fake and g_loss as two functions of D(G(z))
@@ -20,7 +18,7 @@ from matplotlib import ticker
 
 from tinygan.plots.style import CYCLE, FAKE, NEUTRAL, REAL, save, styled
 
-__all__ = ["plot_coverage_over_steps", "plot_like_with_like", "plot_sample_strips", "plot_runs_side_by_side",
+__all__ = ["plot_sample_strips", "plot_runs_side_by_side",
            "plot_two_views", "plot_d_landscapes", "plot_loss_vs_quality"]
 
 LOG2 = math.log(2.0)
@@ -35,77 +33,6 @@ def _smooth(y, w):
     i = np.arange(len(y))
     lo, hi = np.maximum(i - w // 2, 0), np.minimum(i + w // 2 + 1, len(y))
     return (c[hi] - c[lo]) / (hi - lo)
-
-
-@styled
-def plot_coverage_over_steps(panels, path=None, title=None):
-    """Modes captured (top row) and the high-quality share (bottom row) against the step.
-
-    panels: list of dicts {"title", "n_modes", "runs": {label: [evals, ...]}}, one list of
-    Trainer.evaluations per seed. Thin lines: seeds; thick lines: their mean.
-    """
-    n = len(panels)
-    fig, axes = plt.subplots(2, n, figsize=(4.8 * n, 6.2), squeeze=False, sharex="col",
-                             layout="constrained")
-    for c, panel in enumerate(panels):
-        k = panel["n_modes"]
-        for color, (label, seeds) in zip(CYCLE, panel["runs"].items()):
-            steps = [e["step"] for e in seeds[0]]
-            for r, (key, scale) in enumerate((("modes", 1.0), ("high_quality", 100.0))):
-                curves = np.array([[scale * e[key] for e in ev] for ev in seeds], dtype=float)
-                ax = axes[r, c]
-                for y in curves:
-                    ax.plot(steps, y, color=color, lw=0.9, alpha=0.35)
-                ax.plot(steps, curves.mean(0), "o-", color=color, lw=2, ms=3,
-                        label=f"{label} (mean of {len(curves)})" if len(curves) > 1 else label)
-        axes[0, c].axhline(k, color=NEUTRAL, lw=1, ls=":", label=f"all {k} modes")
-        axes[0, c].set_ylim(0, k * 1.08)
-        axes[0, c].yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-        axes[0, c].set_title(panel["title"], loc="left")
-        axes[1, c].set_ylim(-2, 102)
-        axes[1, c].set_xlabel("training step")
-    axes[0, 0].set_ylabel("modes captured")
-    axes[1, 0].set_ylabel("high-quality samples (%)")
-    axes[0, 0].legend(loc="lower right", fontsize=8)
-    if title:
-        fig.suptitle(title)
-    if path is not None:
-        save(fig, path)
-    return fig
-
-
-@styled
-def plot_like_with_like(pairs, path=None):
-    """Each method's published row (hollow) and tinygan's (filled): modes (fraction) against quality.
-
-    pairs: list of dicts {"method", "data", "tinygan": (mode fraction, HQ %), "paper": (...) or None}.
-    One panel per data set, an arrow from the paper's point to tinygan's.
-    """
-    datas = list(dict.fromkeys(p["data"] for p in pairs))
-    fig, axes = plt.subplots(1, len(datas), figsize=(4.8 * len(datas), 4.4), squeeze=False,
-                             layout="constrained")
-    methods = list(dict.fromkeys(p["method"] for p in pairs))
-    color = {m: CYCLE[i % len(CYCLE)] for i, m in enumerate(methods)}
-    for ax, data in zip(axes[0], datas):
-        for p in (p for p in pairs if p["data"] == data):
-            c = color[p["method"]]
-            x, y = p["tinygan"]
-            ax.plot(x, y, "o", color=c, ms=8, zorder=4)
-            if p["paper"] is not None:
-                px, py = p["paper"]
-                ax.plot(px, py, "o", mfc="white", mec=c, mew=1.8, ms=8, zorder=4)
-                ax.annotate("", (x, y), (px, py), arrowprops=dict(arrowstyle="->", color=c, lw=1.2, alpha=0.8))
-        ax.set(xlim=(-0.03, 1.05), ylim=(-3, 103), xlabel="modes captured (fraction of all)",
-               ylabel="high-quality samples (%)", title=data)
-    handles = [plt.Line2D([], [], ls="", marker="o", color=color[m], ms=7, label=m) for m in methods]
-    handles += [plt.Line2D([], [], ls="", marker="o", mfc="white", mec=NEUTRAL, ms=7, label="paper (hollow)"),
-                plt.Line2D([], [], ls="", marker="o", color=NEUTRAL, ms=7, label="tinygan (filled)")]
-    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8)
-    fig.suptitle("Like with like: the same method in the paper and in tinygan (modes and quality together)",
-                 fontsize=11)
-    if path is not None:
-        save(fig, path)
-    return fig
 
 
 @styled

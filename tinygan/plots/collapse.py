@@ -1,7 +1,7 @@
-"""Figures of the mode-collapse demo: one base and its remedies side by side, and samples.
+"""Figures of the mode-collapse demo: one base and its remedies side by side (its samples are
+compare.plot_sample_strips).
 
     plot_remedies_side_by_side(columns, reference, n_modes)   modes and high quality, one column per row
-    plot_samples_side_by_side(rows)                           samples at several points of a run
 
 Every function takes plain arrays and dicts (never a Trainer), returns the Figure, and saves
 it when given a path.
@@ -11,9 +11,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 
-from tinygan.plots.style import CYCLE, FAKE, NEUTRAL, REAL, save, styled
+from tinygan.plots.style import CYCLE, NEUTRAL, save, styled
 
-__all__ = ["plot_remedies_side_by_side", "plot_samples_side_by_side"]
+__all__ = ["plot_remedies_side_by_side"]
 
 GOOD, BAD = "#2ca02c", "#d62728"
 
@@ -69,43 +69,6 @@ def plot_remedies_side_by_side(columns, reference, n_modes, path=None, title=Non
     fig.legend(handles=handles, loc="outside upper center", ncol=4, fontsize=8.5)
     if title:
         fig.suptitle(title)
-    if path is not None:
-        save(fig, path)
-    return fig
-
-
-@styled
-def plot_samples_side_by_side(rows, path=None, title=None, max_points=1000):
-    """Generated samples (red) over the mode centres (blue circles), one row per run.
-
-    rows: list of {"label": str, "centers": (K, 2), "lim": float, "snaps": [(heading,
-    samples (n, 2), note or None), ...]}. Samples outside [-lim, lim]^2 sit on the border.
-    """
-    ncol = max(len(r["snaps"]) for r in rows)
-    size = min(1.9, 9.0 / (ncol + 0.6))
-    fig, axes = plt.subplots(len(rows), ncol, figsize=(size * ncol + 1.0, (size + 0.35) * len(rows)),
-                             squeeze=False, layout="constrained")
-    for r, row in enumerate(rows):
-        lim = row["lim"]
-        cen = np.asarray(row["centers"])
-        for c in range(ncol):
-            ax = axes[r, c]
-            ax.set(xticks=[], yticks=[], xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal")
-            ax.grid(False)
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(True)
-            if c >= len(row["snaps"]):
-                ax.set_axis_off()
-                continue
-            heading, x, note = row["snaps"][c]
-            x = np.clip(np.asarray(x)[:max_points], -lim * 0.985, lim * 0.985)
-            ax.scatter(cen[:, 0], cen[:, 1], s=36, facecolors="none", edgecolors=REAL, lw=1.0)
-            ax.scatter(x[:, 0], x[:, 1], s=2.5, color=FAKE, alpha=0.45, lw=0)
-            ax.set_title(str(heading) + (f"\n{note}" if note else ""), fontsize=8.5)
-            if c == 0:
-                ax.set_ylabel(row["label"], fontsize=9)
-    if title:
-        fig.suptitle(title, fontsize=10.5)
     if path is not None:
         save(fig, path)
     return fig

@@ -40,7 +40,7 @@ def plot_sample_strips(rows, path=None, title=None, max_points=1000):
     """Generated samples (red) over the mode centres (blue) at several steps.
 
     rows: list of dicts {"label": str, "centers": (K, 2), "lim": float,
-    "snaps": [(step, samples (n, 2), note or None), ...]} and optionally "frame_note": True
+    "snaps": [(step or a heading, samples (n, 2), note or None), ...]} and optionally "frame_note": True
     to print the frame's size (for rows zoomed out to follow a runaway generator). Samples outside [-lim, lim]^2 are drawn on the border.
     """
     ncol = max(len(r["snaps"]) for r in rows)
@@ -67,7 +67,8 @@ def plot_sample_strips(rows, path=None, title=None, max_points=1000):
             cen = np.asarray(row["centers"])
             ax.scatter(cen[:, 0], cen[:, 1], s=40, facecolors="none", edgecolors=REAL, lw=1.1)
             ax.scatter(x[:, 0], x[:, 1], s=2.5, color=FAKE, alpha=0.45, lw=0)
-            ax.set_title(f"step {step}" + (f"\n{note}" if note else ""), fontsize=9)
+            heading = step if isinstance(step, str) else f"step {step}"
+            ax.set_title(heading + (f"\n{note}" if note else ""), fontsize=9)
             if c == ncol - 1 and row.get("frame_note"):
                 ax.text(0.97, 0.03, f"frame ±{lim:.0f}", transform=ax.transAxes, ha="right",
                         va="bottom", fontsize=7.5, color=NEUTRAL)

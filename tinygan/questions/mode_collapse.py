@@ -29,6 +29,7 @@ from tinygan.data import get_dataset
 from tinygan.metrics import mode_coverage
 from tinygan.questions.baselines import expected_high_quality
 from tinygan.plots import collapse as collapse_plots
+from tinygan.plots import compare as compare_plots
 from tinygan.questions.common import Checks, Claim, demo_main, over_seeds, row
 from tinygan.questions.sweep import at_budget, train_runs
 
@@ -419,9 +420,9 @@ def run(quick=False, out=OUT, jobs=None, benchmark_dir=None):
                                      f"{ev[every * i]['modes']} modes, {100 * ev[every * i]['high_quality']:.0f} % HQ")
                                     for i in snap_at]})
     figures.append(str(out / "samples_collapse_and_fix.png"))
-    collapse_plots.plot_samples_side_by_side(rows_, path=figures[1],
-                                             title=f"samples (red) over the mode centres (blue circles), seed {seeds[0]}: "
-                                   f"the base, then {LABEL[best].lstrip('+ ')}")
+    compare_plots.plot_sample_strips(rows_, path=figures[1],
+                                     title=f"samples (red) over the mode centres (blue circles), seed {seeds[0]}: "
+                                           f"the base, then {LABEL[best].lstrip('+ ')}")
 
     # ---- the words, from what was measured
     bm = {d: (mean("base", d, "modes"), mean("base", d, "hq")) for d in DATASETS}

@@ -10,7 +10,7 @@ P_theta = (theta, Z), Z ~ U[0, 1]. Two experiments, each on three seeds:
   * three GANs whose generator starts 3 units from the data line (minimax, non-saturating,
     WGAN-GP), trained with tinygan's Trainer: who gets there, and with what pull?
 
-    tinygan demo js_vs_wasserstein [--quick]      (or python demos/js_vs_wasserstein.py)
+    tinygan demo js_vs_wasserstein [--quick]      (or python -m tinygan.questions.js_vs_wasserstein)
 """
 
 import dataclasses

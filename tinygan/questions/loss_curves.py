@@ -11,7 +11,7 @@ Then WGAN's claim that a critic's loss tracks sample quality (Arjovsky et al. 20
 where tinygan can test it: a WGAN-GP and a GAN started 3 units from WGAN's parallel lines,
 the loss beside the distance to the data, three seeds.
 
-    tinygan demo loss_curves [--quick]      (or python demos/loss_curves.py)
+    tinygan demo loss_curves [--quick]      (or python -m tinygan.questions.loss_curves)
 """
 
 import dataclasses

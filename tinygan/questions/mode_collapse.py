@@ -16,7 +16,7 @@ One base, one knob turned at a time, at equal compute:
     benchmark (shipped with the package: tinygan/questions/benchmark/) says what it does
     with ten times its preset's steps.
 
-    tinygan demo mode_collapse [--quick]      (or python demos/mode_collapse.py)
+    tinygan demo mode_collapse [--quick]      (or python -m tinygan.questions.mode_collapse)
 """
 
 import re

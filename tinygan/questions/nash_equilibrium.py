@@ -9,7 +9,7 @@ Three experiments (docs/references.md#q4):
   * the same game in a real 1-D GAN trained by tinygan's Trainer (a point-mass generator and
     a linear discriminator with a bias, minibatches of data): G's mean and D's slope, step by step.
 
-    tinygan demo nash_equilibrium [--quick]      (or python demos/nash_equilibrium.py)
+    tinygan demo nash_equilibrium [--quick]      (or python -m tinygan.questions.nash_equilibrium)
 """
 
 import dataclasses

@@ -11,7 +11,7 @@ Four experiments (docs/references.md#q1):
   * their Thm 2.5 in 1-D by numerical integration: what the -log D cost optimises, and why it
     prefers a generator that drops a mode.
 
-    tinygan demo perfect_discriminator [--quick]      (or python demos/perfect_discriminator.py)
+    tinygan demo perfect_discriminator [--quick]      (or python -m tinygan.questions.perfect_discriminator)
 """
 
 import math

@@ -13,7 +13,7 @@ place of p_g): it does not depend on G at all, so it tells G nothing about where
 generator answering a fixed D is best off sending every z to the one point D scores highest
 (Goodfellow 2016, Sec. 5.1.1): a single point.
 
-    tinygan demo why_d_sees_g [--quick]      (or python demos/why_d_sees_g.py)
+    tinygan demo why_d_sees_g [--quick]      (or python -m tinygan.questions.why_d_sees_g)
 """
 
 from pathlib import Path

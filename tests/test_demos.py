@@ -224,6 +224,18 @@ def test_pmap_runs_in_processes_and_keeps_the_order():
     assert common.pmap(_square, [(3,)], jobs=1) == [9]
 
 
+def _nap(seconds):
+    import time
+    time.sleep(seconds)
+    return seconds
+
+
+def test_imap_hands_each_result_back_as_soon_as_it_is_done():
+    """The tour's lines and the sweep's store follow the runs as they finish, not all at the end:
+    a task of 0 s comes back before one of 3 s given first (both workers start together)."""
+    assert [i for i, _ in common.imap(_nap, [(3.0,), (0.0,)], jobs=2)] == [1, 0]
+
+
 def test_the_command_line_knows_tour_and_demo():
     parser = build_parser()
     args = parser.parse_args(["tour", "--quick", "--out", "x"])

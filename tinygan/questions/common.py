@@ -27,7 +27,7 @@ import dataclasses
 import multiprocessing
 import os
 import textwrap
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -214,7 +214,7 @@ def imap(fn, tasks, jobs=None):
         pending = {pool.submit(call_with_one_thread, fn, t): i for i, t in enumerate(tasks)}
     try:
         while pending:
-            done, _ = wait(pending, return_when=FIRST_EXCEPTION)
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for f in done:
                 yield pending.pop(f), f.result()
     finally:

@@ -50,7 +50,7 @@ def encode(value, blobs, other, depth=0):
         return other(value)
     if type(value) in (list, tuple):
         return {"t": type(value).__name__, "v": [encode(v, blobs, other, depth + 1) for v in value]}
-    if isinstance(value, dict) and all(_plain_key(k) for k in value):   # a dict subclass (Packed) as a dict
+    if isinstance(value, dict) and all(_plain_key(k) for k in value):   # a dict subclass as a dict
         return {"t": "dict", "v": [[encode(k, blobs, other, depth + 1), encode(v, blobs, other, depth + 1)]
                                    for k, v in value.items()]}
     return other(value)
